@@ -1,0 +1,1 @@
+//! Coordinate datums and point redaction (in progress).

@@ -1,0 +1,41 @@
+//! # tileredact
+//!
+//! Redacts restricted zones (military sites, critical infrastructure) from web-map data at
+//! tile level, so that tile servers, renderers and SDKs never show or leak them.
+//!
+//! ## Catalogue
+//!
+//! **Tiles**: [`TileId`] (XYZ, TMS flip, quadkeys, parent/children), [`TileSize`],
+//! [`WorldGrid`] (the global world-pixel grid of a zoom), [`lnglat_to_mercator`].
+//!
+//! **Zones**: [`ZoneSet`] loads GeoJSON zones with precise validation errors, projects them to
+//! Web Mercator, grows them by their `margin_m` and indexes them; [`Zone`] is one of them.
+//!
+//! **Masks**: [`Mask`] (8-bit, one byte per pixel); [`ZoneSet::coverage_mask`] gives the
+//! exact-area coverage of a tile, [`ZoneSet::redaction_mask`] the conservative mask that a
+//! redaction operator must fill; [`CoverageRasterizer`] is the low-level exact-area rasteriser.
+//!
+//! **Planning**: [`ZoneSet::plan`] classifies a tile as [`TilePlan::Clear`],
+//! [`TilePlan::Full`] or [`TilePlan::Partial`]; [`ZoneSet::tile_cover`] lists the tiles of a
+//! zoom that are not clear.
+//!
+//! **Errors**: one [`Error`] type whose messages say what was wrong, where, and what was
+//! expected.
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod error;
+mod plan;
+mod raster;
+mod tile;
+mod zone;
+
+pub use error::{Error, Result, ZoneLocation};
+pub use plan::{MaskOptions, TilePlan};
+pub use raster::{CoverageRasterizer, Mask, PixelWindow};
+pub use tile::{
+    EARTH_RADIUS_M, LngLatBounds, MAX_ZOOM, MERCATOR_HALF_WORLD_M, MERCATOR_MAX_LAT,
+    MercatorBounds, TileId, TileSize, WorldGrid, ground_scale, lnglat_to_mercator,
+    mercator_to_lnglat,
+};
+pub use zone::{Zone, ZoneSet};

@@ -1,0 +1,1 @@
+//! GeoJSON input: FeatureCollection, Feature or bare geometry -> validated zones.

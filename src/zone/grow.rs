@@ -1,0 +1,1 @@
+//! Growing a zone by its margin (conservative buffer in mercator metres).

@@ -1,0 +1,1 @@
+//! Validation of zone rings and polygons, with precise errors.
