@@ -19,18 +19,34 @@
 //! [`TilePlan::Full`] or [`TilePlan::Partial`]; [`ZoneSet::tile_cover`] lists the tiles of a
 //! zoom that are not clear.
 //!
+//! **Coordinates**: [`DatumTransform`] converts between [`Datum::Wgs84`], [`Datum::Gcj02`] and
+//! [`Datum::Bd09`] on single points and fast batches, inside a [`Region`] (default: the
+//! PRCoords polygon); [`wgs84_to_gcj02`] and friends are the one-point shortcuts. GCJ-02 is an
+//! obfuscation required for display, fully invertible, and no protection. [`PointRedactor`]
+//! redacts points inside zones by their [`PointPolicy`] (suppress, keyed snap, keyed
+//! planar-Laplace displacement, move outside; defaults in [`PointRules`]), reporting one
+//! [`PointAction`] per point; [`RedactionKey`] is the secret behind every keyed choice.
+//!
 //! **Errors**: one [`Error`] type whose messages say what was wrong, where, and what was
 //! expected.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod coords;
 mod error;
+mod key;
 mod plan;
 mod raster;
 mod tile;
 mod zone;
 
+pub use coords::{
+    Datum, DatumTransform, PointAction, PointPolicy, PointRedactor, PointRules, PointSummary,
+    RedactedPoint, Region, bd09_to_gcj02, bd09_to_wgs84, gcj02_to_bd09, gcj02_to_wgs84,
+    wgs84_to_bd09, wgs84_to_gcj02,
+};
 pub use error::{Error, Result, ZoneLocation};
+pub use key::RedactionKey;
 pub use plan::{MaskOptions, TilePlan};
 pub use raster::{CoverageRasterizer, Mask, PixelWindow};
 pub use tile::{

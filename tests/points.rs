@@ -1,0 +1,389 @@
+//! Point redaction: no output inside a zone unless kept, determinism, keyed grids, each
+//! policy's behaviour, overlaps, and errors.
+//!
+//! Randomised tests use fixed seeds (proptest `RngSeed::Fixed`).
+
+use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
+use serde_json::{Value, json};
+use tileredact::{PointAction, PointPolicy, PointRedactor, PointRules, RedactionKey, ZoneSet};
+
+const ZONES: &str = include_str!("../examples/data/zones.geojson");
+
+fn key(b: u8) -> RedactionKey {
+    RedactionKey::from_bytes([b; 32])
+}
+
+/// The sample zones, with `points` properties set on some of them.
+fn zones_with(points: &[(&str, Value)]) -> ZoneSet {
+    let mut v: Value = serde_json::from_str(ZONES).unwrap();
+    for f in v["features"].as_array_mut().unwrap() {
+        let id = f["properties"]["id"].as_str().unwrap().to_string();
+        if let Some((_, p)) = points.iter().find(|(i, _)| *i == id) {
+            f["properties"]["points"] = p.clone();
+        }
+    }
+    ZoneSet::from_geojson_value(&v).unwrap()
+}
+
+/// Every policy in use: military suppress, infrastructure snap, government displace, one zone
+/// moves points outside, one keeps them.
+fn mixed() -> (ZoneSet, PointRules) {
+    let zones = zones_with(&[("rz-05", json!("move_outside")), ("rz-06", json!("keep"))]);
+    let rules = PointRules::from_json_str(
+        r#"{"default": "suppress", "categories": {
+            "infrastructure": {"snap": {"cell_m": 500}},
+            "government": {"displace": {"radius_m": 200}}}}"#,
+    )
+    .unwrap();
+    (zones, rules)
+}
+
+fn inside(zones: &ZoneSet, lon: f64, lat: f64) -> Option<usize> {
+    zones.contains_grown_lnglat(lon, lat).unwrap()
+}
+
+/// Points over the zones' area, biased into the zones: a zone is picked and a point drawn in
+/// its bounding box (grown by 10 %).
+fn point_in_some_zone() -> impl Strategy<Value = (f64, f64)> {
+    let boxes: Vec<[f64; 4]> = {
+        let v: Value = serde_json::from_str(ZONES).unwrap();
+        v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+                let mut walk = |p: &Value| {
+                    let (x, y) = (p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
+                    b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+                };
+                let c = &f["geometry"]["coordinates"];
+                for a in c.as_array().unwrap() {
+                    for r in a.as_array().unwrap() {
+                        if r[0].is_number() {
+                            walk(r);
+                        } else {
+                            r.as_array().unwrap().iter().for_each(&mut walk);
+                        }
+                    }
+                }
+                let (dx, dy) = ((b[2] - b[0]) * 0.1, (b[3] - b[1]) * 0.1);
+                [b[0] - dx, b[1] - dy, b[2] + dx, b[3] + dy]
+            })
+            .collect()
+    };
+    (0..boxes.len(), 0.0f64..1.0, 0.0f64..1.0).prop_map(move |(i, u, v)| {
+        let b = boxes[i];
+        (b[0] + u * (b[2] - b[0]), b[1] + v * (b[3] - b[1]))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        rng_seed: RngSeed::Fixed(0x706f_696e_7473),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// No output lies inside a zone (grown by its margin) unless its action is Kept, and a
+    /// Kept point is outside every zone or inside only zones that keep points. Same input, same
+    /// output.
+    #[test]
+    fn no_output_inside_a_zone_unless_kept(
+        pts in proptest::collection::vec(point_in_some_zone(), 1..60),
+        k in any::<u8>(),
+    ) {
+        let (zones, rules) = mixed();
+        let r = PointRedactor::new(&zones, &rules, Some(key(k))).unwrap();
+        let input: Vec<[f64; 2]> = pts.iter().map(|p| [p.0, p.1]).collect();
+        let mut out = vec![[0.0; 2]; input.len()];
+        let mut act = vec![PointAction::Kept; input.len()];
+        let summary = r.redact(&input, &mut out, &mut act).unwrap();
+        prop_assert_eq!(summary.total(), input.len());
+        for i in 0..input.len() {
+            let (o, a) = (out[i], act[i]);
+            match a {
+                PointAction::Kept => {
+                    prop_assert_eq!(o, input[i]);
+                    if let Some(z) = inside(&zones, o[0], o[1]) {
+                        prop_assert_eq!(r.policy(z), Some(PointPolicy::Keep));
+                    }
+                }
+                PointAction::Suppressed => prop_assert!(o[0].is_nan() && o[1].is_nan()),
+                _ => prop_assert_eq!(inside(&zones, o[0], o[1]), None, "{:?} {:?} -> {:?}", a, input[i], o),
+            }
+            // Deterministic, and the same through the one-point API.
+            let again = r.redact_point(input[i][0], input[i][1]).unwrap();
+            prop_assert_eq!(again.action, a);
+            prop_assert!(again.lon.to_bits() == o[0].to_bits() && again.lat.to_bits() == o[1].to_bits());
+        }
+    }
+}
+
+#[test]
+fn each_policy_does_what_it_says() {
+    let (zones, rules) = mixed();
+    let r = PointRedactor::new(&zones, &rules, Some(key(1))).unwrap();
+    let id = |s: &str| zones.index_of(s).unwrap();
+    assert_eq!(r.policy(id("rz-01")), Some(PointPolicy::Suppress));
+    assert_eq!(
+        r.policy(id("rz-03")),
+        Some(PointPolicy::Snap { cell_m: 500.0 })
+    );
+    assert_eq!(
+        r.policy(id("rz-02")),
+        Some(PointPolicy::Displace {
+            radius_m: 200.0,
+            cell_m: 100.0
+        })
+    );
+    assert_eq!(r.policy(id("rz-05")), Some(PointPolicy::MoveOutside));
+    assert_eq!(r.policy(id("rz-06")), Some(PointPolicy::Keep));
+
+    // rz-01, a 600 m military compound: suppressed.
+    let p = r.redact_point(-77.9536, 24.6364).unwrap();
+    assert_eq!(p.action, PointAction::Suppressed);
+    assert!(p.lon.is_nan());
+
+    // rz-06, a 100 m mast that keeps points.
+    let p = r.redact_point(-77.64313, 23.91346).unwrap();
+    assert_eq!(
+        (p.action, p.lon, p.lat),
+        (PointAction::Kept, -77.64313, 23.91346)
+    );
+
+    // rz-05, an octagon of 2.5 km: moved to just outside its nearest edge.
+    let (lon, lat) = (-78.0468, 24.5271);
+    assert_eq!(inside(&zones, lon, lat), Some(id("rz-05")));
+    let p = r.redact_point(lon, lat).unwrap();
+    assert_eq!(p.action, PointAction::Moved);
+    assert_eq!(inside(&zones, p.lon, p.lat), None);
+    let d = ground_m((lon, lat), (p.lon, p.lat));
+    assert!(d > 0.0 && d < 1300.0, "{d}");
+
+    // Far from every zone: kept.
+    let p = r.redact_point(-77.0, 25.5).unwrap();
+    assert_eq!(p.action, PointAction::Kept);
+}
+
+fn ground_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let r = 6_371_000.0f64;
+    let (la, lb) = (a.1.to_radians(), b.1.to_radians());
+    let dlat = lb - la;
+    let dlon = (b.0 - a.0).to_radians() * (0.5 * (la + lb)).cos();
+    r * (dlat * dlat + dlon * dlon).sqrt()
+}
+
+/// Moving outside lands at (nearly) the nearest outside point: closer than any point found by
+/// walking out in 64 directions.
+#[test]
+fn move_outside_is_the_nearest_way_out() {
+    let zones = zones_with(&[("rz-02", json!("move_outside"))]);
+    let r = PointRedactor::new(&zones, &PointRules::default(), None).unwrap();
+    for (lon, lat) in [(-78.05, 24.79), (-78.0, 24.75), (-78.09, 24.83)] {
+        if inside(&zones, lon, lat).is_none() {
+            continue;
+        }
+        let p = r.redact_point(lon, lat).unwrap();
+        assert_eq!(p.action, PointAction::Moved);
+        let d = ground_m((lon, lat), (p.lon, p.lat));
+        for k in 0..64 {
+            let a = k as f64 * std::f64::consts::TAU / 64.0;
+            let mut s = 0.0;
+            while inside(&zones, lon + s * a.cos(), lat + s * a.sin()).is_some() {
+                s += 1e-5;
+            }
+            let walk = ground_m((lon, lat), (lon + s * a.cos(), lat + s * a.sin()));
+            assert!(
+                d <= walk + 1.0,
+                "({lon}, {lat}): moved {d} m, but {walk} m at {k}"
+            );
+        }
+    }
+}
+
+#[test]
+fn displacement_is_keyed_deterministic_and_of_the_right_size() {
+    // rz-01: a 600 m compound with a 50 m margin; noise of scale 300 m (mean 600 m).
+    let zones = zones_with(&[("rz-01", json!({"displace": {"radius_m": 300}}))]);
+    let r = PointRedactor::new(&zones, &PointRules::default(), Some(key(9))).unwrap();
+    let r2 = PointRedactor::new(&zones, &PointRules::default(), Some(key(10))).unwrap();
+    let mut dists = Vec::new();
+    let mut same_as_other_key = 0;
+    for i in 0..400 {
+        let lon = -77.9566 + 0.006 * (i % 20) as f64 / 19.0;
+        let lat = 24.6336 + 0.0055 * (i / 20) as f64 / 19.0;
+        if inside(&zones, lon, lat).is_none() {
+            continue;
+        }
+        let p = r.redact_point(lon, lat).unwrap();
+        assert_eq!(p, r.redact_point(lon, lat).unwrap());
+        assert_eq!(p.action, PointAction::Displaced);
+        assert_eq!(inside(&zones, p.lon, p.lat), None);
+        dists.push(ground_m((lon, lat), (p.lon, p.lat)));
+        let q = r2.redact_point(lon, lat).unwrap();
+        same_as_other_key += usize::from(q == p);
+    }
+    assert!(dists.len() > 300, "{}", dists.len());
+    assert_eq!(same_as_other_key, 0);
+    dists.sort_by(f64::total_cmp);
+    let median = dists[dists.len() / 2];
+    // Laplace of scale 300 m has median 503 m; from the cell centres, conditioned outside.
+    assert!((350.0..900.0).contains(&median), "{median}");
+}
+
+/// A 18 km x 110 m strip (a pipeline, say).
+fn strip(points: Value) -> ZoneSet {
+    ZoneSet::from_geojson_value(&json!({"type": "Feature",
+        "properties": {"id": "strip", "points": points},
+        "geometry": {"type": "Polygon", "coordinates":
+            [[[10.0, 50.0], [10.25, 50.0], [10.25, 50.001], [10.0, 50.001], [10.0, 50.0]]]}}))
+    .unwrap()
+}
+
+#[test]
+fn snapped_points_share_cell_centres_and_keys_change_the_grid() {
+    let zones = strip(json!({"snap": {"cell_m": 500}}));
+    let rules = PointRules::default();
+    let a = PointRedactor::new(&zones, &rules, Some(key(1))).unwrap();
+    let b = PointRedactor::new(&zones, &rules, Some(key(2))).unwrap();
+    let mut centres = [
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    ];
+    let mut snapped = 0;
+    for i in 0..1000 {
+        let lon = 10.0 + 0.25 * (i as f64 + 0.5) / 1000.0;
+        let lat = 50.0 + 0.001 * ((i * 7) % 10) as f64 / 10.0;
+        assert!(inside(&zones, lon, lat).is_some());
+        for (k, r) in [&a, &b].into_iter().enumerate() {
+            let p = r.redact_point(lon, lat).unwrap();
+            assert!(matches!(
+                p.action,
+                PointAction::Snapped | PointAction::Suppressed
+            ));
+            if p.action == PointAction::Snapped {
+                snapped += 1;
+                // The centre of a 500 m cell holding the point.
+                let d = ground_m((lon, lat), (p.lon, p.lat));
+                assert!(d <= 500.0 * std::f64::consts::FRAC_1_SQRT_2 + 1.0, "{d}");
+                assert_eq!(inside(&zones, p.lon, p.lat), None);
+                centres[k].insert((p.lon.to_bits(), p.lat.to_bits()));
+            }
+        }
+    }
+    // 18 km of strip in 500 m cells: a few dozen centres per key, none shared by the keys.
+    assert!(snapped > 1200, "{snapped}");
+    for c in &centres {
+        assert!((30..=120).contains(&c.len()), "{}", c.len());
+    }
+    assert_eq!(centres[0].intersection(&centres[1]).count(), 0);
+}
+
+/// Snapping suppresses the points of cells whose centre lies inside a zone (fail closed):
+/// choose cells larger than the zones.
+#[test]
+fn snapping_inside_a_large_zone_suppresses() {
+    let zones = zones_with(&[("rz-02", json!({"snap": {"cell_m": 500}}))]);
+    let r = PointRedactor::new(&zones, &PointRules::default(), Some(key(1))).unwrap();
+    assert!(inside(&zones, -78.05, 24.79).is_some());
+    let p = r.redact_point(-78.05, 24.79).unwrap();
+    assert_eq!(p.action, PointAction::Suppressed);
+}
+
+/// Two overlapping zones (one keeps, one suppresses): the stricter policy wins.
+#[test]
+fn overlapping_zones_take_the_strictest_policy() {
+    let sq = |id: &str, x: f64, pts: Value| {
+        json!({"type": "Feature", "properties": {"id": id, "points": pts},
+            "geometry": {"type": "Polygon", "coordinates":
+                [[[x, 50.0], [x + 0.01, 50.0], [x + 0.01, 50.01], [x, 50.01], [x, 50.0]]]}})
+    };
+    let zones = ZoneSet::from_geojson_value(&json!({"type": "FeatureCollection", "features": [
+        sq("keep", 10.0, json!("keep")), sq("drop", 10.008, json!("suppress")),
+        sq("out", 10.1, json!("move_outside")), sq("out2", 10.108, json!("move_outside")),
+    ]}))
+    .unwrap();
+    let r = PointRedactor::new(&zones, &PointRules::default(), None).unwrap();
+    assert_eq!(
+        r.redact_point(10.002, 50.005).unwrap().action,
+        PointAction::Kept
+    );
+    assert_eq!(
+        r.redact_point(10.009, 50.005).unwrap().action,
+        PointAction::Suppressed
+    );
+    assert_eq!(
+        r.redact_point(10.015, 50.005).unwrap().action,
+        PointAction::Suppressed
+    );
+    // From the overlap of two move_outside zones, out of both.
+    let p = r.redact_point(10.109, 50.005).unwrap();
+    assert_eq!(p.action, PointAction::Moved);
+    assert_eq!(inside(&zones, p.lon, p.lat), None);
+}
+
+#[test]
+fn errors_name_the_zone_or_the_point() {
+    let zones = zones_with(&[("rz-04", json!({"snap": {"cell_m": "big"}}))]);
+    let e = PointRedactor::new(&zones, &PointRules::default(), Some(key(0)))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("rz-04") && e.contains("cell_m") && e.contains("expected metres"),
+        "{e}"
+    );
+
+    let zones = zones_with(&[("rz-04", json!({"displace": {"radius_m": 50}}))]);
+    let e = PointRedactor::new(&zones, &PointRules::default(), None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("rz-04") && e.contains("needs a redaction key"),
+        "{e}"
+    );
+
+    let zones = zones_with(&[]);
+    let r = PointRedactor::new(&zones, &PointRules::default(), None).unwrap();
+    assert!(r.redact_point(f64::NAN, 0.0).is_err());
+    let input = [[0.0, 0.0], [0.0, -91.0]];
+    let mut out = [[1.0; 2]; 2];
+    let mut act = [PointAction::Moved; 2];
+    let e = r
+        .redact(&input, &mut out, &mut act)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("point 1") && e.contains("latitude"), "{e}");
+    assert_eq!(out, [[1.0; 2]; 2], "nothing written on error");
+    let e = r
+        .redact(&input, &mut out[..1], &mut act)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("expected equal lengths"), "{e}");
+}
+
+#[test]
+fn default_policy_is_suppress_and_summary_counts() {
+    let zones = zones_with(&[]);
+    let r = PointRedactor::new(&zones, &PointRules::default(), None).unwrap();
+    let input = [[-77.9536, 24.6364], [-77.0, 25.5], [-78.05, 24.79]];
+    let mut out = [[0.0; 2]; 3];
+    let mut act = [PointAction::Kept; 3];
+    let s = r.redact(&input, &mut out, &mut act).unwrap();
+    assert_eq!(
+        act,
+        [
+            PointAction::Suppressed,
+            PointAction::Kept,
+            PointAction::Suppressed
+        ]
+    );
+    assert_eq!((s.kept, s.suppressed, s.total()), (1, 2, 3));
+    assert_eq!(
+        s.to_string(),
+        "3 points: 1 kept, 2 suppressed, 0 snapped, 0 displaced, 0 moved"
+    );
+    assert_eq!(PointAction::Moved as u8, 4);
+}
