@@ -1,9 +1,531 @@
-//! [`ZoneSet`]: all zones and their R*-tree index in mercator metres.
+//! [`ZoneSet`]: all zones and their R*-tree indexes in mercator metres.
+//!
+//! Design: the trees index polygon *parts*, not whole zones, so a MultiPolygon spread over
+//! tens of kilometres does not make every tile between its parts a candidate. There is one
+//! tree over the parts of the grown geometries (planning and redaction masks) and one over
+//! the parts of the exact geometries (coverage masks). [`ZoneSet::any_grown_part_in`], the
+//! hot path of planning a clear tile, first rejects rectangles outside the bounding box of all
+//! grown parts, then asks the tree for the first hit with internal iteration (no allocation).
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+
+use geo::{Coord, Polygon, Rect};
+use rstar::{AABB, RTree, RTreeObject};
 
 use super::Zone;
+use super::topology::{Loc, locate};
+use crate::error::Result;
+
+/// One polygon part of one zone, with its bounding box.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PartEntry {
+    zone: usize,
+    part: usize,
+    env: AABB<[f64; 2]>,
+}
+
+impl RTreeObject for PartEntry {
+    type Envelope = AABB<[f64; 2]>;
+
+    fn envelope(&self) -> Self::Envelope {
+        self.env
+    }
+}
 
 /// All zones of a redaction job, indexed in Web Mercator metres.
-#[derive(Debug, Clone, Default)]
+///
+/// # Usage
+///
+/// Load zones with [`ZoneSet::from_geojson_str`], [`ZoneSet::from_geojson_path`] or
+/// [`ZoneSet::from_geojson_value`]; each [`Zone`] is validated, oriented, projected to Web
+/// Mercator metres and grown by its `margin_m` at load time. [`ZoneSet::zones`], [`ZoneSet::get`]
+/// and [`ZoneSet::iter`] read them back; [`ZoneSet::contains_grown_lnglat`] tells which zone
+/// (grown by its margin) contains a point.
+///
+/// # Input
+///
+/// A GeoJSON (RFC 7946) `FeatureCollection`, a single `Feature`, or a bare `Polygon`,
+/// `MultiPolygon` or `GeometryCollection`. Per feature: `id` (the `id` property, a string or a
+/// number; else the Feature `id`; else `"#<feature index>"`; ids must be unique), `name`,
+/// `category`, `margin_m` (ground metres, a finite number in 0..=100 000; default 0); all
+/// properties are kept in [`Zone::properties`]. Coordinates are `[lon, lat]` degrees (WGS-84)
+/// with longitude in -180..=180 and latitude in -90..=90; an altitude is ignored. Latitudes
+/// beyond the Web Mercator limit (±85.0511°) are valid and clamped to it when projecting.
+/// Rings are straight lines in lon/lat and are read literally: a zone crossing the antimeridian
+/// must be split into parts on either side of it (RFC 7946 §3.1.9).
+///
+/// # Repairs (documented, tested)
+///
+/// - An unclosed ring is closed by appending its first position (as shapely does).
+/// - Consecutive repeated positions are dropped.
+/// - Rings are oriented: exteriors counter-clockwise, holes clockwise.
+/// - A `GeometryCollection` of polygonal geometries (also nested, up to 8 deep) is flattened
+///   into one MultiPolygon; its parts must then be disjoint.
+///
+/// # Errors
+///
+/// [`Error::ZoneSyntax`](crate::Error::ZoneSyntax) for text that is not JSON (with line and
+/// column). [`Error::InvalidZone`](crate::Error::InvalidZone), naming the feature, id,
+/// polygon, ring and position, for: non-finite or out-of-range coordinates, rings with fewer
+/// than 4 positions or 3 distinct corners, zero-area rings, self-intersecting rings, holes that
+/// cross their shell or each other, lie outside the shell or inside another hole, rings that
+/// touch so that the interior is split, polygons of a MultiPolygon that overlap (they are not
+/// merged: overlapping parts usually mean a broken export), geometry types other than the
+/// polygonal ones, a missing or null `geometry`, a bad `margin_m`, duplicate ids, and an input
+/// without any feature ("no zones": a policy choice, so that a wrong or truncated file cannot
+/// switch redaction off). [`Error::Io`](crate::Error::Io) when a file cannot be read.
+///
+/// # Performance
+///
+/// Loading validates each ring in O(n log n) (an R*-tree over its edges). Queries use R*-trees
+/// over polygon parts, plus a coarse occupancy grid: "is any grown zone near this clear tile"
+/// takes about 10 ns with 10 000 scattered zones (60 ns where the grid cannot tell).
+#[derive(Debug, Clone)]
 pub struct ZoneSet {
     pub(crate) zones: Vec<Zone>,
+    by_id: HashMap<String, usize>,
+    grown_tree: RTree<PartEntry>,
+    exact_tree: RTree<PartEntry>,
+    /// Bounding box of all grown parts: `[min_x, min_y, max_x, max_y]` (empty: inverted).
+    grown_extent: [f64; 4],
+    /// Coarse occupancy of the grown parts' bounding boxes.
+    grid: Occupancy,
+}
+
+/// A bit grid over the mercator world: a bit is set when the bounding box of some part meets
+/// its cell (boundaries inclusive). Cells are found by a monotone function of the coordinate,
+/// clamped to the grid, so two boxes that meet always share a cell: an empty cell range is an
+/// exact "no".
+#[derive(Debug, Clone, Default)]
+struct Occupancy {
+    bits: Vec<u64>,
+}
+
+impl Occupancy {
+    const N: usize = 1024;
+    /// Largest cell range (in cells) tested bit by bit; larger rectangles go to the tree.
+    const MAX_CELLS: usize = 16;
+
+    #[inline]
+    fn cell(v: f64) -> usize {
+        let t = (v + crate::MERCATOR_HALF_WORLD_M)
+            * (Self::N as f64 / (2.0 * crate::MERCATOR_HALF_WORLD_M));
+        // `as` saturates: negative and NaN -> 0, huge -> usize::MAX.
+        (t.floor() as usize).min(Self::N - 1)
+    }
+
+    fn build(parts: &[PartEntry]) -> Occupancy {
+        if parts.is_empty() {
+            return Occupancy::default();
+        }
+        let mut bits = vec![0u64; Self::N * Self::N / 64];
+        for p in parts {
+            let (lo, hi) = (p.env.lower(), p.env.upper());
+            for cy in Self::cell(lo[1])..=Self::cell(hi[1]) {
+                for cx in Self::cell(lo[0])..=Self::cell(hi[0]) {
+                    let i = cy * Self::N + cx;
+                    bits[i / 64] |= 1 << (i % 64);
+                }
+            }
+        }
+        Occupancy { bits }
+    }
+
+    /// `Some(false)` if no part meets the rectangle, `None` if the grid cannot tell.
+    #[inline]
+    fn check(&self, lo: Coord<f64>, hi: Coord<f64>) -> Option<bool> {
+        if self.bits.is_empty() {
+            return None;
+        }
+        let (x0, x1, y0, y1) = (
+            Self::cell(lo.x),
+            Self::cell(hi.x),
+            Self::cell(lo.y),
+            Self::cell(hi.y),
+        );
+        if (x1 - x0 + 1) * (y1 - y0 + 1) > Self::MAX_CELLS {
+            return None;
+        }
+        for cy in y0..=y1 {
+            for cx in x0..=x1 {
+                let i = cy * Self::N + cx;
+                if self.bits[i / 64] & (1 << (i % 64)) != 0 {
+                    return None;
+                }
+            }
+        }
+        Some(false)
+    }
+}
+
+fn aabb(rect: Rect<f64>) -> AABB<[f64; 2]> {
+    let (lo, hi) = (rect.min(), rect.max());
+    AABB::from_corners([lo.x, lo.y], [hi.x, hi.y])
+}
+
+fn part_entries<'a>(
+    zones: &'a [Zone],
+    geometry: impl Fn(&'a Zone) -> &'a geo::MultiPolygon<f64> + 'a,
+) -> Vec<PartEntry> {
+    let mut out = Vec::new();
+    for (zi, z) in zones.iter().enumerate() {
+        for (pi, p) in geometry(z).0.iter().enumerate() {
+            let env = super::topology::bbox(&p.exterior().0);
+            out.push(PartEntry {
+                zone: zi,
+                part: pi,
+                env,
+            });
+        }
+    }
+    out
+}
+
+/// Whether `p` lies in the polygon or on its boundary.
+fn polygon_covers(p: Coord<f64>, poly: &Polygon<f64>) -> bool {
+    match locate(p, &poly.exterior().0) {
+        Loc::Outside => false,
+        Loc::Boundary => true,
+        Loc::Inside => poly
+            .interiors()
+            .iter()
+            .all(|h| locate(p, &h.0) != Loc::Inside),
+    }
+}
+
+impl ZoneSet {
+    /// A zone set of the given zones, with its indexes built (e.g. a subset of another set:
+    /// `ZoneSet::from_zones(set.iter().filter(|z| z.category() == Some("military")).cloned().collect())`).
+    ///
+    /// Zone ids should be unique; [`ZoneSet::get`] finds the first zone of an id.
+    pub fn from_zones(zones: Vec<Zone>) -> ZoneSet {
+        let grown = part_entries(&zones, |z| &z.grown);
+        let mut extent = [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for e in &grown {
+            let (lo, hi) = (e.env.lower(), e.env.upper());
+            extent = [
+                extent[0].min(lo[0]),
+                extent[1].min(lo[1]),
+                extent[2].max(hi[0]),
+                extent[3].max(hi[1]),
+            ];
+        }
+        let exact = part_entries(&zones, |z| &z.mercator);
+        let mut by_id = HashMap::with_capacity(zones.len());
+        for (i, z) in zones.iter().enumerate() {
+            by_id.entry(z.id.clone()).or_insert(i);
+        }
+        ZoneSet {
+            grid: Occupancy::build(&grown),
+            grown_tree: RTree::bulk_load(grown),
+            exact_tree: RTree::bulk_load(exact),
+            grown_extent: extent,
+            by_id,
+            zones,
+        }
+    }
+
+    /// All zones, in input order.
+    pub fn zones(&self) -> &[Zone] {
+        &self.zones
+    }
+
+    /// Number of zones.
+    pub fn len(&self) -> usize {
+        self.zones.len()
+    }
+
+    /// Whether there are no zones.
+    pub fn is_empty(&self) -> bool {
+        self.zones.is_empty()
+    }
+
+    /// The zone with this id, if any.
+    pub fn get(&self, id: &str) -> Option<&Zone> {
+        self.by_id.get(id).map(|&i| &self.zones[i])
+    }
+
+    /// The index in [`ZoneSet::zones`] of the zone with this id, if any.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// Iterates over the zones in input order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Zone> {
+        self.zones.iter()
+    }
+
+    /// The index of the first zone whose grown geometry ([`Zone::grown_m`]) contains the point
+    /// (lon, lat) in degrees; a point on the boundary is inside.
+    ///
+    /// Latitudes beyond the Web Mercator limit are clamped like the zones; for such a point the
+    /// exact lon/lat geometry of every zone is also tested (without the margin), so a zone
+    /// lying wholly beyond the limit still contains its points.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCoordinate`](crate::Error::InvalidCoordinate) for a non-finite point,
+    /// longitude outside -180..=180 or latitude outside -90..=90.
+    pub fn contains_grown_lnglat(&self, lon: f64, lat: f64) -> Result<Option<usize>> {
+        crate::tile::check_lnglat(lon, lat)?;
+        let (x, y) = crate::lnglat_to_mercator(lon, lat);
+        let mut best = self.contains_grown_m(x, y);
+        if lat.abs() > crate::MERCATOR_MAX_LAT {
+            let p = Coord { x: lon, y: lat };
+            let polar = self
+                .zones
+                .iter()
+                .position(|z| z.lnglat.0.iter().any(|poly| polygon_covers(p, poly)));
+            best = match (best, polar) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        Ok(best)
+    }
+
+    /// The index of the first zone whose grown geometry contains the mercator point (x, y)
+    /// in metres; a point on the boundary is inside. `None` for non-finite input.
+    pub fn contains_grown_m(&self, x: f64, y: f64) -> Option<usize> {
+        let p = Coord { x, y };
+        let mut best: Option<usize> = None;
+        for e in self
+            .grown_tree
+            .locate_in_envelope_intersecting(AABB::from_point([x, y]))
+        {
+            if best.is_some_and(|b| b <= e.zone) {
+                continue;
+            }
+            if polygon_covers(p, &self.zones[e.zone].grown.0[e.part]) {
+                best = Some(e.zone);
+            }
+        }
+        best
+    }
+
+    /// The parts of grown geometries whose bounding box meets `rect` (mercator metres,
+    /// boundaries inclusive), as (zone index, part), in no particular order.
+    #[allow(dead_code)] // used by the planner and the rasteriser
+    pub(crate) fn grown_parts_in(
+        &self,
+        rect: Rect<f64>,
+    ) -> impl Iterator<Item = (usize, &Polygon<f64>)> + '_ {
+        self.grown_tree
+            .locate_in_envelope_intersecting(aabb(rect))
+            .map(move |e| (e.zone, &self.zones[e.zone].grown.0[e.part]))
+    }
+
+    /// The parts of exact mercator geometries whose bounding box meets `rect` (mercator
+    /// metres, boundaries inclusive), as (zone index, part), in no particular order.
+    #[allow(dead_code)] // used by the rasteriser
+    pub(crate) fn exact_parts_in(
+        &self,
+        rect: Rect<f64>,
+    ) -> impl Iterator<Item = (usize, &Polygon<f64>)> + '_ {
+        self.exact_tree
+            .locate_in_envelope_intersecting(aabb(rect))
+            .map(move |e| (e.zone, &self.zones[e.zone].mercator.0[e.part]))
+    }
+
+    /// Whether the bounding box of any grown part meets `rect` (mercator metres, boundaries
+    /// inclusive). No allocation; the hot path of planning a clear tile.
+    #[allow(dead_code)] // used by the planner
+    #[inline]
+    pub(crate) fn any_grown_part_in(&self, rect: Rect<f64>) -> bool {
+        let (lo, hi) = (rect.min(), rect.max());
+        let e = &self.grown_extent;
+        // Written so that NaN never passes.
+        if !(lo.x <= e[2] && hi.x >= e[0] && lo.y <= e[3] && hi.y >= e[1]) {
+            return false;
+        }
+        if let Some(answer) = self.grid.check(lo, hi) {
+            return answer;
+        }
+        self.grown_tree
+            .locate_in_envelope_intersecting_int(
+                AABB::from_corners([lo.x, lo.y], [hi.x, hi.y]),
+                |_| ControlFlow::Break(()),
+            )
+            .is_break()
+    }
+}
+
+impl Default for ZoneSet {
+    /// An empty zone set.
+    fn default() -> Self {
+        ZoneSet::from_zones(Vec::new())
+    }
+}
+
+impl<'a> IntoIterator for &'a ZoneSet {
+    type Item = &'a Zone;
+    type IntoIter = std::slice::Iter<'a, Zone>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.zones.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::coord;
+    use rstar::Envelope;
+
+    fn sample() -> ZoneSet {
+        ZoneSet::from_geojson_str(include_str!("../../examples/data/zones.geojson")).unwrap()
+    }
+
+    /// `n` small square zones (about 200 m, margin 50 m) scattered over the world.
+    fn scattered(n: usize) -> ZoneSet {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let features: Vec<serde_json::Value> = (0..n)
+            .map(|i| {
+                let (x, y) = (-170.0 + 340.0 * next(), -70.0 + 140.0 * next());
+                let d = 0.002;
+                serde_json::json!({"type": "Feature", "properties": {"id": i, "margin_m": 50},
+                    "geometry": {"type": "Polygon", "coordinates":
+                        [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]]}})
+            })
+            .collect();
+        ZoneSet::from_geojson_value(
+            &serde_json::json!({"type": "FeatureCollection", "features": features}),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn parts_are_indexed_separately() {
+        let set = sample();
+        let rz03 = set.index_of("rz-03").unwrap();
+        let z = &set.zones()[rz03];
+        for (k, part) in z.geometry_m().0.iter().enumerate() {
+            let c = part.exterior().0[0];
+            let rect = Rect::new(c, c);
+            let exact: Vec<_> = set
+                .exact_parts_in(rect)
+                .filter(|(zi, _)| *zi == rz03)
+                .collect();
+            assert_eq!(exact.len(), 1, "part {k}");
+            assert_eq!(exact[0].1, part);
+            let grown: Vec<_> = set
+                .grown_parts_in(rect)
+                .filter(|(zi, _)| *zi == rz03)
+                .collect();
+            assert_eq!(grown.len(), 1, "part {k}");
+            assert!(set.any_grown_part_in(rect));
+        }
+    }
+
+    #[test]
+    fn any_grown_part_in_is_boundary_inclusive() {
+        let set = sample();
+        let b = set.zones()[0].grown_bbox_m();
+        let right = b.max().x;
+        let touching = Rect::new(
+            coord! { x: right, y: b.min().y },
+            coord! { x: right + 10.0, y: b.max().y },
+        );
+        assert!(set.any_grown_part_in(touching));
+        let beside = Rect::new(
+            coord! { x: right + 1e-6, y: b.min().y },
+            coord! { x: right + 10.0, y: b.max().y },
+        );
+        assert_eq!(
+            set.any_grown_part_in(beside),
+            set.grown_parts_in(beside).next().is_some()
+        );
+        let far = Rect::new(coord! { x: 0.0, y: 0.0 }, coord! { x: 1000.0, y: 1000.0 });
+        assert!(!set.any_grown_part_in(far));
+        assert!(!ZoneSet::default().any_grown_part_in(far));
+        let nan = Rect::new(coord! { x: f64::NAN, y: 0.0 }, coord! { x: 1.0, y: 1.0 });
+        assert!(!ZoneSet::default().any_grown_part_in(nan));
+    }
+
+    #[test]
+    fn any_grown_part_in_agrees_with_brute_force() {
+        let set = scattered(1000);
+        let mut seed = 7u64;
+        for k in 0..6000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let z = [8u8, 11, 14][k % 3];
+            let n = 1u32 << z;
+            let t =
+                crate::TileId::new(z, (seed >> 40) as u32 % n, (seed >> 20) as u32 % n).unwrap();
+            let b = t.bounds_m();
+            let rect = Rect::new(
+                coord! { x: b.min_x, y: b.min_y },
+                coord! { x: b.max_x, y: b.max_y },
+            );
+            let brute = set
+                .zones()
+                .iter()
+                .flat_map(|z| z.grown_m().0.iter())
+                .any(|p| {
+                    let e = super::super::topology::bbox(&p.exterior().0);
+                    e.intersects(&aabb(rect))
+                });
+            assert_eq!(set.any_grown_part_in(rect), brute);
+        }
+        // Small rectangles just beside or on the corners of grown boxes.
+        for (i, z) in set.zones().iter().enumerate().take(500) {
+            let b = z.grown_bbox_m();
+            let d = [-1e-3, 0.0, 1e-3][i % 3];
+            let c = coord! { x: b.max().x + d, y: b.min().y - d };
+            let rect = Rect::new(c, coord! { x: c.x + 5.0, y: c.y - 5.0 });
+            let brute = set
+                .zones()
+                .iter()
+                .flat_map(|z| z.grown_m().0.iter())
+                .any(|p| super::super::topology::bbox(&p.exterior().0).intersects(&aabb(rect)));
+            assert_eq!(set.any_grown_part_in(rect), brute, "zone {i}, d {d}");
+            assert_eq!(brute, d <= 0.0);
+        }
+    }
+
+    /// Not a benchmark (see benches/): a quick look at the hot path with 10 000 zones.
+    /// `cargo test --release --lib any_grown_part_in_speed -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn any_grown_part_in_speed() {
+        let set = scattered(10_000);
+        let rects: Vec<Rect<f64>> = (0..4096u32)
+            .map(|i| {
+                let t =
+                    crate::TileId::new(14, 1000 + (i * 7919) % 14000, 2000 + (i * 104729) % 12000)
+                        .unwrap();
+                let b = t.bounds_m();
+                Rect::new(
+                    coord! { x: b.min_x, y: b.min_y },
+                    coord! { x: b.max_x, y: b.max_y },
+                )
+            })
+            .collect();
+        let rounds = 500;
+        let start = std::time::Instant::now();
+        let mut hits = 0usize;
+        for _ in 0..rounds {
+            for r in &rects {
+                hits += usize::from(set.any_grown_part_in(std::hint::black_box(*r)));
+            }
+        }
+        let ns = start.elapsed().as_nanos() as f64 / (rounds * rects.len()) as f64;
+        println!(
+            "any_grown_part_in: {ns:.1} ns/query, {hits} hits of {}",
+            rounds * rects.len()
+        );
+    }
 }

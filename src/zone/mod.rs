@@ -9,6 +9,8 @@
 mod geojson_in;
 mod grow;
 mod index;
+mod load;
+mod topology;
 mod validate;
 
 pub use index::ZoneSet;

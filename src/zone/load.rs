@@ -1,0 +1,116 @@
+//! Loading a [`ZoneSet`] from GeoJSON: parse -> validate -> project -> grow -> index.
+
+use std::path::Path;
+
+use geo::BoundingRect;
+
+use super::geojson_in::{self, RawZone};
+use super::{Zone, ZoneSet, grow, validate};
+use crate::error::{Error, Result};
+
+impl ZoneSet {
+    /// Loads zones from GeoJSON text.
+    ///
+    /// See [`ZoneSet`] for the accepted input, the repairs and the errors.
+    ///
+    /// # Errors
+    /// [`Error::ZoneSyntax`] for invalid JSON (with line and column), [`Error::InvalidZone`]
+    /// for anything that is not a valid zone (with feature, id, polygon, ring and position).
+    ///
+    /// # Examples
+    /// ```
+    /// use tileredact::ZoneSet;
+    ///
+    /// let zones = ZoneSet::from_geojson_str(r#"{
+    ///   "type": "Feature", "properties": {"id": "depot", "margin_m": 25},
+    ///   "geometry": {"type": "Polygon",
+    ///                "coordinates": [[[10.0, 50.0], [10.01, 50.0], [10.01, 50.01], [10.0, 50.0]]]}
+    /// }"#).unwrap();
+    /// assert_eq!(zones.len(), 1);
+    /// let depot = zones.get("depot").unwrap();
+    /// assert_eq!(depot.margin_m(), 25.0);
+    /// // The grown zone contains the zone and its 25 m margin.
+    /// assert_eq!(zones.contains_grown_lnglat(10.005, 50.002).unwrap(), Some(0));
+    ///
+    /// let err = ZoneSet::from_geojson_str(
+    ///     r#"{"type": "Polygon", "coordinates": [[[0, 0], [1, 95], [1, 0], [0, 0]]]}"#,
+    /// ).unwrap_err();
+    /// assert!(err.to_string().contains("latitude 95 is out of range; expected -90..=90"));
+    /// ```
+    pub fn from_geojson_str(text: &str) -> Result<ZoneSet> {
+        Self::from_geojson_value(&geojson_in::parse_json(text)?)
+    }
+
+    /// Loads zones from a GeoJSON file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the path when the file cannot be read; otherwise as
+    /// [`ZoneSet::from_geojson_str`] (syntax errors name the path too).
+    pub fn from_geojson_path(path: impl AsRef<Path>) -> Result<ZoneSet> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            context: format!("cannot read zones from {}", path.display()),
+            source,
+        })?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            Error::ZoneSyntax(format!(
+                "{}: not UTF-8 text (invalid byte at offset {})",
+                path.display(),
+                e.valid_up_to()
+            ))
+        })?;
+        match geojson_in::parse_json(text) {
+            Ok(v) => Self::from_geojson_value(&v),
+            Err(Error::ZoneSyntax(msg)) => {
+                Err(Error::ZoneSyntax(format!("{}: {msg}", path.display())))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Loads zones from a parsed GeoJSON value.
+    ///
+    /// # Errors
+    /// As [`ZoneSet::from_geojson_str`], without syntax errors.
+    pub fn from_geojson_value(value: &serde_json::Value) -> Result<ZoneSet> {
+        let raw = geojson_in::read_zones(value)?;
+        let zones = raw
+            .into_iter()
+            .map(build_zone)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ZoneSet::from_zones(zones))
+    }
+}
+
+fn build_zone(raw: RawZone) -> Result<Zone> {
+    let lnglat = validate::validate(&raw)?;
+    let mercator = grow::project(&lnglat);
+    let poleward = grow::poleward_lat(&lnglat);
+    if poleward <= crate::MERCATOR_MAX_LAT {
+        validate::check_projected(&raw, &mercator)?;
+    }
+    let margin = grow::margin_mercator(raw.margin_m, poleward);
+    let grown = grow::grow(&mercator, margin);
+    let internal = |what: &str| {
+        Error::zone(
+            raw.loc(None, None, None),
+            format!("internal error: the {what} geometry is empty; please report this zone"),
+        )
+    };
+    let bbox_m = mercator
+        .bounding_rect()
+        .ok_or_else(|| internal("projected"))?;
+    let grown_bbox_m = grown.bounding_rect().ok_or_else(|| internal("grown"))?;
+    Ok(Zone {
+        id: raw.id,
+        name: raw.name,
+        category: raw.category,
+        margin_m: raw.margin_m,
+        properties: raw.properties,
+        lnglat,
+        mercator,
+        grown,
+        bbox_m,
+        grown_bbox_m,
+    })
+}

@@ -1,0 +1,519 @@
+//! Zone loading: every malformed fixture gives a precise error (or a documented repair) and
+//! never a panic; the sample zones load as described in the data README; properties of
+//! validation, orientation and growing.
+
+use geo::{Area, Contains, Coord, Distance, Euclidean, Intersects, LineString, Point};
+use proptest::prelude::*;
+use tileredact::{Error, ZoneLocation, ZoneSet};
+
+const BAD: &str = "tests/fixtures/zones-bad";
+const SAMPLE: &str = "examples/data/zones.geojson";
+
+fn bad(name: &str) -> Error {
+    match ZoneSet::from_geojson_path(format!("{BAD}/{name}.geojson")) {
+        Ok(z) => panic!("{name}: expected an error, loaded {} zones", z.len()),
+        Err(e) => e,
+    }
+}
+
+/// Asserts an `InvalidZone` error for the fixture, its id, and that the message has `needle`.
+fn invalid(name: &str, needle: &str) -> ZoneLocation {
+    let e = bad(name);
+    let msg = e.to_string();
+    match e {
+        Error::InvalidZone { location, .. } => {
+            let id = format!("bad-{name}");
+            assert_eq!(location.id.as_deref(), Some(id.as_str()), "{msg}");
+            assert_eq!(location.feature, Some(0), "{msg}");
+            assert!(
+                msg.contains(&format!("{id:?}")),
+                "message names the id: {msg}"
+            );
+            assert!(
+                msg.contains(needle),
+                "message should contain {needle:?}: {msg}"
+            );
+            location
+        }
+        other => panic!("{name}: expected InvalidZone, got {other:?}"),
+    }
+}
+
+fn ccw(ring: &LineString<f64>) -> bool {
+    geo::Area::signed_area(&geo::Polygon::new(ring.clone(), vec![])) > 0.0
+}
+
+#[test]
+fn bad_not_json_is_a_syntax_error_with_line_and_column() {
+    let e = bad("not-json");
+    let msg = e.to_string();
+    assert!(matches!(e, Error::ZoneSyntax(_)), "{e:?}");
+    assert!(msg.contains("line 2 column"), "{msg}");
+    assert!(msg.contains("not-json.geojson"), "names the file: {msg}");
+    assert!(msg.contains("truncated"), "{msg}");
+}
+
+#[test]
+fn bad_nan_coordinate_is_a_syntax_error_that_says_nan_is_not_json() {
+    let e = bad("nan-coordinate");
+    let msg = e.to_string();
+    assert!(matches!(e, Error::ZoneSyntax(_)), "{e:?}");
+    assert!(msg.contains("line 2 column"), "{msg}");
+    assert!(msg.contains("NaN and Infinity are not valid JSON"), "{msg}");
+}
+
+#[test]
+fn bad_wrong_type_names_the_type_and_the_accepted_ones() {
+    let loc = invalid("wrong-type", "geometry type Point is not supported");
+    assert!(
+        bad("wrong-type")
+            .to_string()
+            .contains("Polygon, MultiPolygon")
+    );
+    assert_eq!((loc.polygon, loc.ring, loc.position), (None, None, None));
+}
+
+#[test]
+fn bad_lat_out_of_range_names_ring_position_and_range() {
+    let loc = invalid(
+        "lat-out-of-range",
+        "latitude 95 is out of range; expected -90..=90",
+    );
+    assert_eq!((loc.ring, loc.position), (Some(0), Some(2)));
+    assert!(
+        bad("lat-out-of-range")
+            .to_string()
+            .contains("exterior ring, position 2")
+    );
+}
+
+#[test]
+fn bad_huge_coordinate_is_out_of_range() {
+    let loc = invalid(
+        "huge-coordinate",
+        "longitude 1e300 is out of range; expected -180..=180",
+    );
+    assert_eq!((loc.ring, loc.position), (Some(0), Some(1)));
+}
+
+#[test]
+fn bad_empty_featurecollection_is_no_zones() {
+    let e = bad("empty-featurecollection");
+    let msg = e.to_string();
+    assert!(matches!(e, Error::InvalidZone { .. }), "{e:?}");
+    assert!(msg.contains("no zones"), "{msg}");
+    assert!(msg.contains("policy choice"), "{msg}");
+}
+
+#[test]
+fn bad_ring_with_2_points_needs_4_positions() {
+    let loc = invalid(
+        "ring-with-2-points",
+        "the ring has 3 positions (2 distinct)",
+    );
+    assert!(
+        bad("ring-with-2-points")
+            .to_string()
+            .contains("at least 4 positions")
+    );
+    assert_eq!(loc.ring, Some(0));
+}
+
+#[test]
+fn bad_self_intersecting_bowtie_names_both_edges() {
+    let loc = invalid("self-intersecting-bowtie", "self-intersection");
+    let msg = bad("self-intersecting-bowtie").to_string();
+    assert!(msg.contains("position 0 to 1"), "{msg}");
+    assert!(msg.contains("position 2 to 3"), "{msg}");
+    assert_eq!((loc.ring, loc.position), (Some(0), Some(0)));
+}
+
+#[test]
+fn bad_missing_geometry_says_the_member_is_required() {
+    let loc = invalid("missing-geometry", "no \"geometry\" member");
+    assert_eq!(loc.ring, None);
+}
+
+#[test]
+fn bad_hole_outside_shell_names_the_hole() {
+    let loc = invalid(
+        "hole-outside-shell",
+        "hole 1 lies outside its exterior ring",
+    );
+    assert_eq!(loc.ring, Some(1));
+}
+
+#[test]
+fn unclosed_ring_is_repaired_by_closing_it() {
+    let set = ZoneSet::from_geojson_path(format!("{BAD}/unclosed-ring.geojson")).unwrap();
+    let z = set.get("bad-unclosed-ring").unwrap();
+    let ext = z.geometry_lnglat().0[0].exterior();
+    assert_eq!(ext.0.len(), 5, "4 given positions + the closing one");
+    assert!(ext.is_closed());
+    // Same zone as the explicitly closed ring.
+    let closed = ZoneSet::from_geojson_str(
+        r#"{"type":"Polygon","coordinates":[[[-77.9566,24.6290],[-77.9507,24.6290],
+            [-77.9507,24.6344],[-77.9566,24.6344],[-77.9566,24.6290]]]}"#,
+    )
+    .unwrap();
+    assert_eq!(closed.zones()[0].geometry_m(), z.geometry_m());
+}
+
+#[test]
+fn nested_geometrycollection_is_flattened() {
+    let set =
+        ZoneSet::from_geojson_path(format!("{BAD}/nested-geometrycollection.geojson")).unwrap();
+    let z = set.get("bad-nested-geometrycollection").unwrap();
+    assert_eq!(z.geometry_lnglat().0.len(), 1);
+    assert_eq!(z.geometry_lnglat().0[0].exterior().0.len(), 5);
+}
+
+#[test]
+fn geometrycollection_with_a_point_is_rejected() {
+    let e = ZoneSet::from_geojson_str(
+        r#"{"type":"Feature","properties":{"id":"gc"},"geometry":{"type":"GeometryCollection",
+        "geometries":[{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]},
+                      {"type":"Point","coordinates":[0,0]}]}}"#,
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("geometry type Point is not supported"),
+        "{e}"
+    );
+}
+
+#[test]
+fn every_bad_fixture_fails_or_is_a_documented_repair() {
+    let repaired = ["unclosed-ring", "nested-geometrycollection"];
+    let mut n = 0;
+    for entry in std::fs::read_dir(BAD).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let result = ZoneSet::from_geojson_path(&path);
+        assert_eq!(
+            result.is_ok(),
+            repaired.contains(&name.as_str()),
+            "{name}: {result:?}"
+        );
+        n += 1;
+    }
+    assert_eq!(n, 12);
+}
+
+#[test]
+fn missing_file_error_names_the_path() {
+    let e = ZoneSet::from_geojson_path("tests/fixtures/no-such-zones.geojson").unwrap_err();
+    assert!(matches!(e, Error::Io { .. }));
+    assert!(e.to_string().contains("no-such-zones.geojson"), "{e}");
+}
+
+#[test]
+fn null_geometry_and_bad_margin_are_errors() {
+    let e =
+        ZoneSet::from_geojson_str(r#"{"type":"Feature","properties":{"id":"n"},"geometry":null}"#)
+            .unwrap_err();
+    assert!(e.to_string().contains("geometry is null"), "{e}");
+    let e = ZoneSet::from_geojson_str(
+        r#"{"type":"Feature","properties":{"id":"m","margin_m":-5},
+        "geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}"#,
+    )
+    .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("\"m\"") && msg.contains("margin_m is -5"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn topology_errors_in_holes_and_parts() {
+    let shell = "[[0,0],[0.1,0],[0.1,0.1],[0,0.1],[0,0]]";
+    let case = |coords: String, ty: &str, needle: &str| {
+        let text = format!(
+            r#"{{"type":"Feature","properties":{{"id":"t"}},"geometry":{{"type":"{ty}","coordinates":{coords}}}}}"#
+        );
+        let e = ZoneSet::from_geojson_str(&text).unwrap_err();
+        assert!(matches!(e, Error::InvalidZone { .. }), "{e:?}");
+        assert!(e.to_string().contains(needle), "{needle}: {e}");
+    };
+    case(
+        format!("[{shell},[[0.05,0.05],[0.2,0.05],[0.05,0.06],[0.05,0.05]]]"),
+        "Polygon",
+        "hole 1 crosses the exterior ring",
+    );
+    case(
+        format!(
+            "[{shell},[[0.01,0.01],[0.05,0.01],[0.05,0.05],[0.01,0.05],[0.01,0.01]],[[0.02,0.02],[0.03,0.02],[0.03,0.03],[0.02,0.02]]]"
+        ),
+        "Polygon",
+        "hole 2 overlaps hole 1",
+    );
+    case(
+        format!("[[{shell}],[[[0.05,0.05],[0.2,0.05],[0.2,0.2],[0.05,0.05]]]]"),
+        "MultiPolygon",
+        "polygon 1 (the exterior ring) crosses",
+    );
+    case(
+        format!("[[{shell}],[[[0.02,0.02],[0.03,0.02],[0.03,0.03],[0.02,0.02]]]]"),
+        "MultiPolygon",
+        "polygon 1 overlaps polygon 0",
+    );
+    case(
+        "[[[0,0],[0.1,0],[0.2,0],[0,0]]]".into(),
+        "Polygon",
+        "zero area",
+    );
+    case("[]".into(), "Polygon", "no rings");
+    case("[[[0,0],[1],[1,1],[0,0]]]".into(), "Polygon", "position 1");
+}
+
+#[test]
+fn single_feature_and_bare_geometry_load() {
+    let poly = r#"{"type":"Polygon","coordinates":[[[0,0],[0,1],[1,1],[1,0],[0,0]]]}"#;
+    let bare = ZoneSet::from_geojson_str(poly).unwrap();
+    assert_eq!(bare.zones()[0].id(), "#0");
+    // Clockwise input, oriented counter-clockwise.
+    assert!(ccw(bare.zones()[0].geometry_lnglat().0[0].exterior()));
+    let feature = format!(
+        r#"{{"type":"Feature","id":42,"properties":{{"category":"military","extra":[1]}},"geometry":{poly}}}"#
+    );
+    let one = ZoneSet::from_geojson_str(&feature).unwrap();
+    let z = &one.zones()[0];
+    assert_eq!((z.id(), z.category()), ("42", Some("military")));
+    assert_eq!(z.properties()["extra"], serde_json::json!([1]));
+    assert_eq!(z.grown_m(), z.geometry_m(), "margin 0: grown == mercator");
+}
+
+#[test]
+fn sample_zones_load_as_documented() {
+    let set = ZoneSet::from_geojson_path(SAMPLE).unwrap();
+    let ids: Vec<&str> = set.iter().map(|z| z.id()).collect();
+    assert_eq!(
+        ids,
+        [
+            "rz-01", "rz-02", "rz-03", "rz-04", "rz-05", "rz-06", "rz-07"
+        ]
+    );
+    let margins: Vec<f64> = set.iter().map(|z| z.margin_m()).collect();
+    assert_eq!(margins, [50.0, 0.0, 30.5, 100.0, 0.0, 0.0, 0.0]);
+    let rz02 = set.get("rz-02").unwrap();
+    assert_eq!(rz02.geometry_lnglat().0.len(), 1);
+    assert_eq!(rz02.geometry_lnglat().0[0].interiors().len(), 1);
+    assert_eq!(set.get("rz-03").unwrap().geometry_m().0.len(), 3);
+    assert_eq!(set.get("rz-01").unwrap().category(), Some("military"));
+    assert!(set.get("rz-99").is_none());
+    // rz-02 is about 146 km² on the ground: in mercator metres that is 146 / cos²(24.8°).
+    let area_m2 = rz02.geometry_m().unsigned_area() * tileredact::ground_scale(24.8).powi(2);
+    assert!((area_m2 / 1e6 - 146.0).abs() < 3.0, "{area_m2}");
+    for z in &set {
+        for (geom, what) in [
+            (z.geometry_lnglat(), "lnglat"),
+            (z.geometry_m(), "mercator"),
+            (z.grown_m(), "grown"),
+        ] {
+            for p in &geom.0 {
+                assert!(ccw(p.exterior()), "{} {what}: exterior must be CCW", z.id());
+                assert!(p.exterior().is_closed());
+                for h in p.interiors() {
+                    assert!(!ccw(h), "{} {what}: holes must be CW", z.id());
+                }
+            }
+        }
+        assert!(z.grown_m().contains(z.geometry_m()), "{}", z.id());
+        assert!(z.grown_bbox_m().min().x <= z.bbox_m().min().x);
+        if z.margin_m() == 0.0 {
+            assert_eq!(z.grown_m(), z.geometry_m());
+        }
+    }
+}
+
+#[test]
+fn grown_zone_contains_every_point_within_the_margin() {
+    let set = ZoneSet::from_geojson_path(SAMPLE).unwrap();
+    for id in ["rz-01", "rz-03", "rz-04"] {
+        let z = set.get(id).unwrap();
+        let poleward = z
+            .geometry_lnglat()
+            .0
+            .iter()
+            .flat_map(|p| p.exterior().0.iter())
+            .fold(0.0f64, |m, c| m.max(c.y.abs()));
+        let r = z.margin_m() / tileredact::ground_scale(poleward);
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut near = 0;
+        let edges: Vec<geo::Line<f64>> = z
+            .geometry_m()
+            .0
+            .iter()
+            .flat_map(|p| p.exterior().lines())
+            .collect();
+        for _ in 0..20_000 {
+            // A point at most r from a random point of the boundary.
+            let e = edges[(next() * edges.len() as f64) as usize % edges.len()];
+            let t = next();
+            let (a, d) = (next() * std::f64::consts::TAU, r * next().sqrt());
+            let p = Point::new(
+                e.start.x + t * (e.end.x - e.start.x) + d * a.cos(),
+                e.start.y + t * (e.end.y - e.start.y) + d * a.sin(),
+            );
+            let dist = Euclidean.distance(&p, z.geometry_m());
+            assert!(dist <= r * (1.0 + 1e-9));
+            near += usize::from(dist > 0.0);
+            assert!(
+                z.grown_m().intersects(&p),
+                "{id}: {p:?} at {dist} m <= {r} m is outside"
+            );
+        }
+        assert!(near > 100, "{id}: only {near} points tested in the margin");
+    }
+}
+
+#[test]
+fn point_queries_respect_the_margin() {
+    let set = ZoneSet::from_geojson_path(SAMPLE).unwrap();
+    let rz01 = set.index_of("rz-01").unwrap();
+    // Centre of rz-01, then 30 m and 200 m (ground) east of its east edge (about -77.95055).
+    assert_eq!(
+        set.contains_grown_lnglat(-77.9536, 24.6364).unwrap(),
+        Some(rz01)
+    );
+    let deg_per_m = 1.0 / (111_320.0 * 24.636f64.to_radians().cos());
+    assert_eq!(
+        set.contains_grown_lnglat(-77.95055 + 30.0 * deg_per_m, 24.6364)
+            .unwrap(),
+        Some(rz01)
+    );
+    assert_eq!(
+        set.contains_grown_lnglat(-77.95055 + 200.0 * deg_per_m, 24.6364)
+            .unwrap(),
+        None
+    );
+    assert!(set.contains_grown_lnglat(f64::NAN, 0.0).is_err());
+    assert!(set.contains_grown_lnglat(0.0, 91.0).is_err());
+    // rz-02's hole is not part of the zone.
+    let rz02 = set.get("rz-02").unwrap();
+    let hole = &rz02.geometry_lnglat().0[0].interiors()[0];
+    let n = (hole.0.len() - 1) as f64;
+    let (cx, cy) = hole.0[..hole.0.len() - 1]
+        .iter()
+        .fold((0.0, 0.0), |(x, y), c| (x + c.x / n, y + c.y / n));
+    assert_eq!(set.contains_grown_lnglat(cx, cy).unwrap(), None);
+}
+
+#[test]
+fn polar_zone_beyond_the_mercator_limit() {
+    let set = ZoneSet::from_geojson_str(
+        r#"{"type":"Feature","properties":{"id":"pole","margin_m":10},"geometry":{"type":"Polygon",
+        "coordinates":[[[0,86],[10,86],[10,88],[0,88],[0,86]]]}}"#,
+    )
+    .unwrap();
+    assert_eq!(set.contains_grown_lnglat(5.0, 87.0).unwrap(), Some(0));
+    assert_eq!(set.contains_grown_lnglat(20.0, 87.0).unwrap(), None);
+}
+
+#[test]
+fn large_rings_validate() {
+    // A 20 000-vertex star: must load quickly (O(n log n) validation).
+    let n = 20_000;
+    let ring: Vec<String> = (0..=n)
+        .map(|i| {
+            let a = (i % n) as f64 / n as f64 * std::f64::consts::TAU;
+            let r = if i % 2 == 0 { 0.01 } else { 0.008 };
+            format!("[{},{}]", 10.0 + r * a.cos(), 45.0 + r * a.sin())
+        })
+        .collect();
+    let text = format!(
+        r#"{{"type":"Polygon","coordinates":[[{}]]}}"#,
+        ring.join(",")
+    );
+    let set = ZoneSet::from_geojson_str(&text).unwrap();
+    assert_eq!(
+        set.zones()[0].geometry_lnglat().0[0].exterior().0.len(),
+        n + 1
+    );
+}
+
+fn star_polygon() -> impl Strategy<Value = (f64, f64, f64, Vec<f64>, bool)> {
+    (
+        -179.0f64..179.0,
+        -84.0f64..84.0,
+        1e-4f64..0.5,
+        prop::collection::vec(0.1f64..1.0, 3..60),
+        any::<bool>(),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn random_star_polygons_load((cx, cy, scale, radii, clockwise) in star_polygon(), margin in 0.0f64..500.0) {
+        let n = radii.len();
+        let mut pts: Vec<[f64; 2]> = radii
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                [cx + scale * r * a.cos(), cy + scale * r * a.sin()]
+            })
+            .collect();
+        if clockwise {
+            pts.reverse();
+        }
+        pts.push(pts[0]);
+        let value = serde_json::json!({
+            "type": "Feature", "properties": {"id": "star", "margin_m": margin},
+            "geometry": {"type": "Polygon", "coordinates": [pts]}
+        });
+        let set = ZoneSet::from_geojson_value(&value).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let z = &set.zones()[0];
+        prop_assert!(ccw(z.geometry_lnglat().0[0].exterior()));
+        prop_assert!(ccw(z.geometry_m().0[0].exterior()));
+        prop_assert!(z.grown_m().unsigned_area() >= z.geometry_m().unsigned_area());
+        let c = Coord { x: cx, y: cy };
+        prop_assert_eq!(set.contains_grown_lnglat(c.x, c.y).unwrap(), Some(0));
+    }
+
+    #[test]
+    fn garbage_json_never_panics(text in "\\PC{0,200}") {
+        let _ = ZoneSet::from_geojson_str(&text);
+    }
+
+    #[test]
+    fn garbage_geojson_shapes_never_panic(
+        ty in prop::sample::select(vec!["Polygon", "MultiPolygon", "GeometryCollection", "Point", "Feature", "FeatureCollection"]),
+        coords in prop::collection::vec(
+            prop::collection::vec(prop::collection::vec(-200.0f64..200.0, 0..4), 0..8),
+            0..4,
+        ),
+    ) {
+        let value = serde_json::json!({"type": ty, "coordinates": coords,
+            "geometries": [{"type": "Polygon", "coordinates": coords}],
+            "geometry": {"type": "Polygon", "coordinates": coords},
+            "features": [{"type": "Feature", "geometry": {"type": "MultiPolygon", "coordinates": [coords]}}]});
+        let _ = ZoneSet::from_geojson_value(&value);
+        let _ = ZoneSet::from_geojson_str(&value.to_string());
+    }
+
+    #[test]
+    fn random_small_rings_never_panic(
+        pts in prop::collection::vec((-1.0f64..1.0, -1.0f64..1.0), 0..12),
+        margin in 0.0f64..100.0,
+    ) {
+        // Snap to a coarse grid so that touching, collinear and repeated points are common.
+        let ring: Vec<[f64; 2]> = pts.iter().map(|&(x, y)| [(x * 4.0).round() / 400.0, (y * 4.0).round() / 400.0]).collect();
+        let value = serde_json::json!({"type": "Feature", "properties": {"margin_m": margin},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}});
+        if let Ok(set) = ZoneSet::from_geojson_value(&value) {
+            let z = &set.zones()[0];
+            prop_assert!(z.grown_m().contains(z.geometry_m()) || z.margin_m() == 0.0);
+        }
+    }
+}
