@@ -9,8 +9,8 @@
 //! by `resample_px` with a square structuring element, and cropped back: the pixels just
 //! outside a tile are taken into account, so redaction masks stitch too.
 
-use std::collections::BTreeMap;
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use geo::{Coord, LineString, Polygon, Rect};
 
@@ -88,7 +88,12 @@ fn window_rect_m(grid: &WorldGrid, w: PixelWindow, pad: f64) -> Rect<f64> {
     Rect::new(Coord { x: ax, y: by }, Coord { x: bx, y: ay })
 }
 
-fn add_polygon(r: &mut CoverageRasterizer, grid: &WorldGrid, poly: &Polygon<f64>, buf: &mut Vec<[f64; 2]>) {
+fn add_polygon(
+    r: &mut CoverageRasterizer,
+    grid: &WorldGrid,
+    poly: &Polygon<f64>,
+    buf: &mut Vec<[f64; 2]>,
+) {
     for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
         buf.clear();
         buf.extend(ring.0.iter().map(|c| {
@@ -122,16 +127,34 @@ impl ZoneSet {
     /// assert_eq!(zones.plan(edge, TileSize::S256, &opts), TilePlan::Partial);
     /// ```
     pub fn plan(&self, tile: TileId, size: TileSize, opts: &MaskOptions) -> TilePlan {
-        let Ok(grid) = WorldGrid::new(tile.z(), size) else {
-            return TilePlan::Partial;
-        };
-        let win = tile_window(tile, size);
-        let pad = f64::from(opts.resample_px.min(MAX_RESAMPLE_PX)) + 1.0;
-        let near = window_rect_m(&grid, win, pad);
+        // Pad by the resampling allowance plus one whole pixel, so rounding between metres
+        // and world pixels can never make a tile with redacted pixels look clear.
+        let b = tile.bounds_m();
+        let m_per_px = (b.max_x - b.min_x) / f64::from(size.px());
+        let pad_m = (f64::from(opts.resample_px.min(MAX_RESAMPLE_PX)) + 1.0) * m_per_px;
+        let near = Rect::new(
+            Coord {
+                x: b.min_x - pad_m,
+                y: b.min_y - pad_m,
+            },
+            Coord {
+                x: b.max_x + pad_m,
+                y: b.max_y + pad_m,
+            },
+        );
         if !self.any_grown_part_in(near) {
             return TilePlan::Clear;
         }
-        let exact = window_rect_m(&grid, win, 0.0);
+        let exact = Rect::new(
+            Coord {
+                x: b.min_x,
+                y: b.min_y,
+            },
+            Coord {
+                x: b.max_x,
+                y: b.max_y,
+            },
+        );
         for (_, part) in self.grown_parts_in(exact) {
             if polygon_contains_rect(part, exact) {
                 return TilePlan::Full;
@@ -366,7 +389,8 @@ fn polygon_contains_rect(poly: &Polygon<f64>, rect: Rect<f64>) -> bool {
 }
 
 fn ring_meets_rect(ring: &LineString<f64>, rect: Rect<f64>) -> bool {
-    ring.lines().any(|l| segment_meets_rect(l.start, l.end, rect))
+    ring.lines()
+        .any(|l| segment_meets_rect(l.start, l.end, rect))
 }
 
 /// Liang–Barsky: does the closed segment meet the closed rectangle?
@@ -436,14 +460,36 @@ mod tests {
     #[test]
     fn rect_containment() {
         let sq: Polygon<f64> = Polygon::new(
-            LineString::from(vec![(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0), (0.0, 0.0)]),
-            vec![LineString::from(vec![(4.0, 4.0), (4.0, 6.0), (6.0, 6.0), (6.0, 4.0), (4.0, 4.0)])],
+            LineString::from(vec![
+                (0.0, 0.0),
+                (10.0, 0.0),
+                (10.0, 10.0),
+                (0.0, 10.0),
+                (0.0, 0.0),
+            ]),
+            vec![LineString::from(vec![
+                (4.0, 4.0),
+                (4.0, 6.0),
+                (6.0, 6.0),
+                (6.0, 4.0),
+                (4.0, 4.0),
+            ])],
         );
-        let r = |a: f64, b: f64, c: f64, d: f64| Rect::new(Coord { x: a, y: b }, Coord { x: c, y: d });
+        let r =
+            |a: f64, b: f64, c: f64, d: f64| Rect::new(Coord { x: a, y: b }, Coord { x: c, y: d });
         assert!(polygon_contains_rect(&sq, r(1.0, 1.0, 3.0, 3.0)));
-        assert!(!polygon_contains_rect(&sq, r(1.0, 1.0, 5.0, 3.0)), "meets the hole");
-        assert!(!polygon_contains_rect(&sq, r(4.5, 4.5, 5.5, 5.5)), "inside the hole");
-        assert!(!polygon_contains_rect(&sq, r(-1.0, 1.0, 3.0, 3.0)), "crosses the shell");
+        assert!(
+            !polygon_contains_rect(&sq, r(1.0, 1.0, 5.0, 5.0)),
+            "meets the hole"
+        );
+        assert!(
+            !polygon_contains_rect(&sq, r(4.5, 4.5, 5.5, 5.5)),
+            "inside the hole"
+        );
+        assert!(
+            !polygon_contains_rect(&sq, r(-1.0, 1.0, 3.0, 3.0)),
+            "crosses the shell"
+        );
         assert!(!polygon_contains_rect(&sq, r(11.0, 11.0, 12.0, 12.0)));
     }
 }

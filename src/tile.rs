@@ -87,8 +87,8 @@ pub struct MercatorBounds {
 /// finite input. Longitude is not wrapped.
 ///
 /// ```
-/// let (x, y) = tileredact::lnglat_to_mercator(0.0, 0.0);
-/// assert_eq!((x, y), (0.0, 0.0));
+/// let (x, y) = tileredact::lnglat_to_mercator(180.0, 0.0);
+/// assert!((x - 20_037_508.342789244).abs() < 1e-6 && y.abs() < 1e-6);
 /// ```
 pub fn lnglat_to_mercator(lon: f64, lat: f64) -> (f64, f64) {
     let lat = lat.clamp(-MERCATOR_MAX_LAT, MERCATOR_MAX_LAT);
