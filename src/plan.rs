@@ -263,6 +263,9 @@ impl ZoneSet {
     }
 }
 
+/// The row being walked: (y, merged x intervals, index of the interval, next x).
+type CoverRow = (i64, Vec<(i64, i64)>, usize, i64);
+
 /// Iterator over the tiles of a zoom that are not clear; see [`ZoneSet::tile_cover`].
 #[derive(Debug)]
 pub struct TileCover<'a> {
@@ -271,8 +274,7 @@ pub struct TileCover<'a> {
     size: TileSize,
     opts: MaskOptions,
     rows: std::vec::IntoIter<(i64, Vec<(i64, i64)>)>,
-    /// (y, merged x intervals, index of interval, next x)
-    current: Option<(i64, Vec<(i64, i64)>, usize, i64)>,
+    current: Option<CoverRow>,
 }
 
 impl Iterator for TileCover<'_> {

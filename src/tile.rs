@@ -93,7 +93,10 @@ pub struct MercatorBounds {
 pub fn lnglat_to_mercator(lon: f64, lat: f64) -> (f64, f64) {
     let lat = lat.clamp(-MERCATOR_MAX_LAT, MERCATOR_MAX_LAT);
     let x = EARTH_RADIUS_M * lon.to_radians();
-    let y = EARTH_RADIUS_M * (std::f64::consts::FRAC_PI_4 + 0.5 * lat.to_radians()).tan().ln();
+    let y = EARTH_RADIUS_M
+        * (std::f64::consts::FRAC_PI_4 + 0.5 * lat.to_radians())
+            .tan()
+            .ln();
     (x, y)
 }
 

@@ -79,7 +79,9 @@ pub fn run_plan(a: &PlanArgs) -> Result<(), String> {
     let opts = MaskOptions {
         resample_px: a.resample_px,
     };
-    let cover = zones.tile_cover(a.zoom, size, opts).map_err(|e| e.to_string())?;
+    let cover = zones
+        .tile_cover(a.zoom, size, opts)
+        .map_err(|e| e.to_string())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let io = |e: std::io::Error| format!("writing the plan: {e}");
@@ -137,7 +139,10 @@ fn count(plan: TilePlan, partial: &mut usize, full: &mut usize) {
 }
 
 pub fn run_mask(a: &MaskArgs) -> Result<(), String> {
-    let tile: TileId = a.tile.parse().map_err(|e: tileredact::Error| e.to_string())?;
+    let tile: TileId = a
+        .tile
+        .parse()
+        .map_err(|e: tileredact::Error| e.to_string())?;
     let size = tile_size(a.size)?;
     let zones = load_zones(&a.zones)?;
     let mask = match a.kind {

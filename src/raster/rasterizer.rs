@@ -308,7 +308,7 @@ impl CoverageRasterizer {
             let flat_row = |f: &[f64; 3]| -> Option<usize> {
                 let row = f[0].floor();
                 (row >= wy0 && row < wy1 && f[2] >= wx0 && f[1] < wx1)
-                    .then(|| (row - wy0) as usize)
+                    .then_some((row - wy0) as usize)
             };
             for f in &self.flats {
                 if let Some(r) = flat_row(f) {
@@ -365,7 +365,14 @@ impl CoverageRasterizer {
                 }
             }
             let line = &mut bytes[row * w..(row + 1) * w];
-            finish_row(line, left_cover, &mut s.area, &mut s.cover, &mut s.seen, mode);
+            finish_row(
+                line,
+                left_cover,
+                &mut s.area,
+                &mut s.cover,
+                &mut s.seen,
+                mode,
+            );
         }
     }
 }
@@ -430,7 +437,11 @@ fn walk_row(
     loop {
         let c = (cx - wx0) as usize;
         let next = cx + 1.0;
-        let (xb, yb) = if xr <= next { (xr, yr) } else { (next, y_at_col(next)) };
+        let (xb, yb) = if xr <= next {
+            (xr, yr)
+        } else {
+            (next, y_at_col(next))
+        };
         let cov = dir * (yb - ya).abs();
         let wq = q(next - 0.5 * (xa + xb));
         area[c] += ((i64::from(cov) * i64::from(wq) + (1 << 15)) >> 16) as i32;
@@ -527,7 +538,7 @@ mod tests {
     #[test]
     fn unit_square_on_grid() {
         let sq = vec![[2.0, 1.0], [3.0, 1.0], [3.0, 2.0], [2.0, 2.0]];
-        let m = raster(&[sq.clone()], win(0, 0, 5, 4), Output::Coverage);
+        let m = raster(std::slice::from_ref(&sq), win(0, 0, 5, 4), Output::Coverage);
         assert_eq!(m.count_nonzero(), 1);
         assert_eq!(m.get(2, 1), 255);
         let t = raster(&[sq], win(0, 0, 5, 4), Output::Touched);
@@ -601,7 +612,10 @@ mod tests {
     #[test]
     fn rejects_non_finite() {
         let mut r = CoverageRasterizer::new();
-        assert!(r.add_ring(&[[0.0, 0.0], [f64::NAN, 1.0], [1.0, 1.0]]).is_err());
+        assert!(
+            r.add_ring(&[[0.0, 0.0], [f64::NAN, 1.0], [1.0, 1.0]])
+                .is_err()
+        );
         assert!(r.add_ring(&[[0.0, 0.0], [1e300, 1.0], [1.0, 1.0]]).is_err());
         assert_eq!(r.edge_count(), 0);
     }
