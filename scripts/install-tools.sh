@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs the developer and CI tools this project uses, only where they are missing:
+#   - rustup components rustfmt and clippy
+#   - cargo-fuzz (pinned), for the fuzz targets in fuzz/ (run with RUSTC_BOOTSTRAP=1 on stable)
+# Idempotent: running it again on a machine that has everything does nothing but check.
+set -euo pipefail
+
+# cargo-fuzz version known to build with the project's toolchain (Rust 1.95, --locked).
+CARGO_FUZZ_VERSION="${CARGO_FUZZ_VERSION:-0.13.2}"
+
+say() { printf 'install-tools: %s\n' "$*"; }
+
+if ! command -v cargo >/dev/null 2>&1; then
+    say "cargo not found on PATH; install a Rust toolchain first" >&2
+    exit 1
+fi
+
+# rustup components: only when rustup is there and the component is missing.
+if command -v rustup >/dev/null 2>&1; then
+    installed="$(rustup component list --installed 2>/dev/null || true)"
+    for comp in rustfmt clippy; do
+        if grep -q "^${comp}\(-preview\)\?\(-\|$\)" <<<"$installed"; then
+            say "$comp: already installed"
+        else
+            say "$comp: installing (rustup component add $comp)"
+            rustup component add "$comp"
+        fi
+    done
+else
+    for tool in rustfmt cargo-clippy; do
+        if command -v "$tool" >/dev/null 2>&1; then
+            say "$tool: present (no rustup)"
+        else
+            say "$tool: missing and rustup is not available; install it with your toolchain" >&2
+            exit 1
+        fi
+    done
+fi
+
+# cargo-fuzz: `cargo fuzz --version` fails when it is not installed.
+if current="$(cargo fuzz --version 2>/dev/null)"; then
+    say "cargo-fuzz: already installed ($current)"
+else
+    say "cargo-fuzz: installing $CARGO_FUZZ_VERSION (cargo install cargo-fuzz --locked)"
+    cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+    say "cargo-fuzz: $(cargo fuzz --version)"
+fi
+
+say "done"
