@@ -93,8 +93,11 @@ fn polygon_strategy(span: f64) -> impl Strategy<Value = Vec<Vec<[f64; 2]>>> {
             let mut rings = vec![shell];
             if with_hole {
                 let rmin = radii.iter().cloned().fold(f64::INFINITY, f64::min);
-                // A small square hole well inside the star's inner radius, reversed.
-                let h = rmin * 0.5;
+                // A square hole inside the disk that every edge stays out of (an edge between
+                // vertices at radius >= rmin, 2π/n apart, is at least rmin·cos(π/n) from the
+                // centre), reversed.
+                let n = radii.len() as f64;
+                let h = 0.9 * rmin * (std::f64::consts::PI / n).cos() / std::f64::consts::SQRT_2;
                 rings.push(vec![
                     [cx - h, cy - h],
                     [cx - h, cy + h],
