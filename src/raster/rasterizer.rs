@@ -407,6 +407,8 @@ fn ceil(x: f64) -> f64 {
 
 /// Walks edge `e` across row `r` (world row), adding area and cover terms to the cells of
 /// the window; returns the cover of the part of the row left of the window.
+// The row scratch is passed as separate slices so the borrows stay disjoint in the hot loop.
+#[allow(clippy::too_many_arguments)]
 #[inline]
 fn walk_row(
     e: &Edge,
