@@ -31,7 +31,7 @@ mod tile;
 mod zone;
 
 pub use error::{Error, Result, ZoneLocation};
-pub use plan::{MaskOptions, TilePlan};
+pub use plan::{MaskOptions, TileCover, TilePlan};
 pub use raster::{CoverageRasterizer, Mask, PixelWindow};
 pub use tile::{
     EARTH_RADIUS_M, LngLatBounds, MAX_ZOOM, MERCATOR_HALF_WORLD_M, MERCATOR_MAX_LAT,
