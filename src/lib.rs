@@ -47,7 +47,7 @@ pub use coords::{
 };
 pub use error::{Error, Result, ZoneLocation};
 pub use key::RedactionKey;
-pub use plan::{MaskOptions, TilePlan};
+pub use plan::{MaskOptions, TileCover, TilePlan};
 pub use raster::{CoverageRasterizer, Mask, PixelWindow};
 pub use tile::{
     EARTH_RADIUS_M, LngLatBounds, MAX_ZOOM, MERCATOR_HALF_WORLD_M, MERCATOR_MAX_LAT,

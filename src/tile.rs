@@ -87,13 +87,16 @@ pub struct MercatorBounds {
 /// finite input. Longitude is not wrapped.
 ///
 /// ```
-/// let (x, y) = tileredact::lnglat_to_mercator(0.0, 0.0);
-/// assert_eq!((x, y), (0.0, 0.0));
+/// let (x, y) = tileredact::lnglat_to_mercator(180.0, 0.0);
+/// assert!((x - 20_037_508.342789244).abs() < 1e-6 && y.abs() < 1e-6);
 /// ```
 pub fn lnglat_to_mercator(lon: f64, lat: f64) -> (f64, f64) {
     let lat = lat.clamp(-MERCATOR_MAX_LAT, MERCATOR_MAX_LAT);
     let x = EARTH_RADIUS_M * lon.to_radians();
-    let y = EARTH_RADIUS_M * (std::f64::consts::FRAC_PI_4 + 0.5 * lat.to_radians()).tan().ln();
+    let y = EARTH_RADIUS_M
+        * (std::f64::consts::FRAC_PI_4 + 0.5 * lat.to_radians())
+            .tan()
+            .ln();
     (x, y)
 }
 

@@ -18,7 +18,11 @@ fn ring_area(ring: &[[f64; 2]]) -> f64 {
 
 /// Sutherland–Hodgman clip of a ring to the half-plane `keep(p)`; returns the clipped ring.
 /// Degenerate edges along the clip line do not change the signed area.
-fn clip(ring: &[[f64; 2]], inside: impl Fn([f64; 2]) -> bool, cut: impl Fn([f64; 2], [f64; 2]) -> [f64; 2]) -> Vec<[f64; 2]> {
+fn clip(
+    ring: &[[f64; 2]],
+    inside: impl Fn([f64; 2]) -> bool,
+    cut: impl Fn([f64; 2], [f64; 2]) -> [f64; 2],
+) -> Vec<[f64; 2]> {
     let mut out = Vec::with_capacity(ring.len() + 4);
     let n = ring.len();
     for i in 0..n {
@@ -59,7 +63,10 @@ fn clip_to_square(ring: &[[f64; 2]], x0: f64, y0: f64) -> Vec<[f64; 2]> {
 /// The exact coverage of one pixel by a polygon given as rings (shell and holes with opposite
 /// orientations), by clipping every ring to the pixel square.
 fn exact_pixel(rings: &[Vec<[f64; 2]>], x0: f64, y0: f64) -> f64 {
-    let s: f64 = rings.iter().map(|r| ring_area(&clip_to_square(r, x0, y0))).sum();
+    let s: f64 = rings
+        .iter()
+        .map(|r| ring_area(&clip_to_square(r, x0, y0)))
+        .sum();
     s.abs().min(1.0)
 }
 
@@ -86,8 +93,11 @@ fn polygon_strategy(span: f64) -> impl Strategy<Value = Vec<Vec<[f64; 2]>>> {
             let mut rings = vec![shell];
             if with_hole {
                 let rmin = radii.iter().cloned().fold(f64::INFINITY, f64::min);
-                // A small square hole well inside the star's inner radius, reversed.
-                let h = rmin * 0.5;
+                // A square hole inside the disk that every edge stays out of (an edge between
+                // vertices at radius >= rmin, 2π/n apart, is at least rmin·cos(π/n) from the
+                // centre), reversed.
+                let n = radii.len() as f64;
+                let h = 0.9 * rmin * (std::f64::consts::PI / n).cos() / std::f64::consts::SQRT_2;
                 rings.push(vec![
                     [cx - h, cy - h],
                     [cx - h, cy + h],
@@ -198,7 +208,7 @@ proptest! {
 fn polygon_smaller_than_a_pixel_marks_its_pixel() {
     // 1e-6 px wide triangle inside pixel (5, 7)
     let tiny = vec![[5.3, 7.3], [5.300001, 7.3], [5.300001, 7.300001]];
-    let t = rasterise(&[tiny.clone()], window(0, 0, 16, 16), true);
+    let t = rasterise(std::slice::from_ref(&tiny), window(0, 0, 16, 16), true);
     assert_eq!(t.count_nonzero(), 1);
     assert_eq!(t.get(5, 7), 255);
     let c = rasterise(&[tiny], window(0, 0, 16, 16), false);

@@ -34,7 +34,11 @@ fn tiles_match_mercantile() {
             t["y"].as_u64().unwrap() as u32,
         );
         let id = TileId::new(z, x, y).unwrap();
-        assert_eq!(u64::from(id.tms_row()), t["tms_row"].as_u64().unwrap(), "{id}");
+        assert_eq!(
+            u64::from(id.tms_row()),
+            t["tms_row"].as_u64().unwrap(),
+            "{id}"
+        );
         assert_eq!(id.quadkey(), t["quadkey"].as_str().unwrap(), "{id}");
         assert_eq!(TileId::from_quadkey(&id.quadkey()).unwrap(), id);
         assert_eq!(TileId::from_tms(z, x, id.tms_row()).unwrap(), id);
@@ -46,7 +50,10 @@ fn tiles_match_mercantile() {
         let m = id.bounds_m();
         let om = t["bounds_m"].as_array().unwrap();
         for (got, want) in [m.min_x, m.min_y, m.max_x, m.max_y].iter().zip(om) {
-            assert!((got - f(want)).abs() <= 1e-6, "{id}: metres {got} vs {want}");
+            assert!(
+                (got - f(want)).abs() <= 1e-6,
+                "{id}: metres {got} vs {want}"
+            );
         }
         match &t["parent"] {
             Value::Null => assert!(id.parent().is_none()),
@@ -54,7 +61,11 @@ fn tiles_match_mercantile() {
                 let p = p.as_array().unwrap();
                 let parent = id.parent().unwrap();
                 assert_eq!(
-                    (u64::from(parent.x()), u64::from(parent.y()), u64::from(parent.z())),
+                    (
+                        u64::from(parent.x()),
+                        u64::from(parent.y()),
+                        u64::from(parent.z())
+                    ),
                     (
                         p[0].as_u64().unwrap(),
                         p[1].as_u64().unwrap(),
@@ -169,7 +180,10 @@ fn out_of_range_inputs_are_errors() {
     assert!(TileId::from_quadkey("0124").is_err());
     assert!(TileId::from_tms(2, 0, 4).is_err());
     // the poles clamp to the mercator limit
-    assert_eq!(TileId::containing(180.0, 90.0, 2).unwrap(), TileId::new(2, 3, 0).unwrap());
+    assert_eq!(
+        TileId::containing(180.0, 90.0, 2).unwrap(),
+        TileId::new(2, 3, 0).unwrap()
+    );
     let msg = TileId::new(4, 16, 0).unwrap_err().to_string();
     assert!(msg.contains("0..16"), "{msg}");
 }

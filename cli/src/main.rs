@@ -1,3 +1,49 @@
-fn main() {
-    println!("Hello, world!");
+//! `tileredact`: the command-line tool of the tileredact library.
+//!
+//! Subcommands: `plan` (which tiles of a zoom need redaction), `mask` (write a tile's
+//! coverage or redaction mask as a PNG), `coords` (WGS-84 / GCJ-02 / BD-09 offsets of CSV
+//! points) and `points` (redact point coordinates that fall in zones).
+
+mod coords_cmd;
+mod plan_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Redact restricted zones from web-map tiles and coordinates.
+#[derive(Debug, Parser)]
+#[command(name = "tileredact", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the tiles of a zoom that are not clear (partial or full).
+    Plan(plan_cmd::PlanArgs),
+    /// Write the coverage or redaction mask of one tile as an 8-bit grey PNG.
+    Mask(plan_cmd::MaskArgs),
+    /// Convert CSV lon,lat points between WGS-84, GCJ-02 and BD-09.
+    Coords(coords_cmd::CoordsArgs),
+    /// Redact point coordinates (CSV or GeoJSON) that fall in restricted zones.
+    Points(coords_cmd::PointsArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Plan(a) => plan_cmd::run_plan(a),
+        Command::Mask(a) => plan_cmd::run_mask(a),
+        Command::Coords(a) => coords_cmd::run_coords(a),
+        Command::Points(a) => coords_cmd::run_points(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("tileredact: error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -67,7 +67,10 @@ impl Mask {
     /// # Panics
     /// If (x, y) is outside the mask.
     pub fn get(&self, x: u32, y: u32) -> u8 {
-        assert!(x < self.width && y < self.height, "({x}, {y}) is outside the mask");
+        assert!(
+            x < self.width && y < self.height,
+            "({x}, {y}) is outside the mask"
+        );
         self.data[y as usize * self.width as usize + x as usize]
     }
 

@@ -83,20 +83,6 @@ struct Edge {
     dir: i32,
 }
 
-impl Edge {
-    /// x where the edge meets the horizontal line `y` (`yt <= y <= yb`).
-    #[inline(always)]
-    fn x_at(&self, y: f64) -> f64 {
-        if y <= self.yt {
-            self.xt
-        } else if y >= self.yb {
-            self.xb
-        } else {
-            self.xt + (y - self.yt) * self.dxdy
-        }
-    }
-}
-
 /// Exact-area rasteriser of polygon rings in world pixel coordinates.
 ///
 /// # Usage
@@ -144,10 +130,13 @@ struct Scratch {
     /// Edge indices bucketed by their first row in the window (CSR layout).
     bucket_start: Vec<u32>,
     bucket: Vec<u32>,
-    active: Vec<u32>,
+    /// Edges crossing the current row, with the x where they enter it.
+    active: Vec<(u32, f64)>,
     /// Flat edges bucketed by row.
     flat_start: Vec<u32>,
     flat_bucket: Vec<u32>,
+    /// Fill cursors of the buckets.
+    cursor: Vec<u32>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -277,8 +266,8 @@ impl CoverageRasterizer {
             if e.yb <= wy0 || e.yt >= wy1 || e.xt.min(e.xb) >= wx1 {
                 return None;
             }
-            let first = e.yt.floor().max(wy0) - wy0;
-            let last = (e.yb.ceil() - 1.0).min(wy1 - 1.0) - wy0;
+            let first = floor(e.yt).max(wy0) - wy0;
+            let last = (ceil(e.yb) - 1.0).min(wy1 - 1.0) - wy0;
             Some((first as usize, last as usize))
         };
         for e in &self.edges {
@@ -292,11 +281,12 @@ impl CoverageRasterizer {
         s.bucket.clear();
         s.bucket.resize(s.bucket_start[h] as usize, 0);
         {
-            let mut fill = s.bucket_start.clone();
+            s.cursor.clear();
+            s.cursor.extend_from_slice(&s.bucket_start);
             for (i, e) in self.edges.iter().enumerate() {
                 if let Some((first, _)) = row_range(e) {
-                    s.bucket[fill[first] as usize] = i as u32;
-                    fill[first] += 1;
+                    s.bucket[s.cursor[first] as usize] = i as u32;
+                    s.cursor[first] += 1;
                 }
             }
         }
@@ -306,9 +296,9 @@ impl CoverageRasterizer {
         s.flat_bucket.clear();
         if mode == Output::Touched {
             let flat_row = |f: &[f64; 3]| -> Option<usize> {
-                let row = f[0].floor();
+                let row = floor(f[0]);
                 (row >= wy0 && row < wy1 && f[2] >= wx0 && f[1] < wx1)
-                    .then(|| (row - wy0) as usize)
+                    .then_some((row - wy0) as usize)
             };
             for f in &self.flats {
                 if let Some(r) = flat_row(f) {
@@ -333,21 +323,34 @@ impl CoverageRasterizer {
         for row in 0..h {
             let r = wy0 + row as f64;
             for k in s.bucket_start[row]..s.bucket_start[row + 1] {
-                s.active.push(s.bucket[k as usize]);
+                let idx = s.bucket[k as usize];
+                let e = &self.edges[idx as usize];
+                // x where the edge enters this row: the same expression `walk_row` uses for
+                // the exit of the row above, so caching it changes no bit.
+                let x = if e.yt >= r {
+                    e.xt
+                } else {
+                    e.xt + (r - e.yt) * e.dxdy
+                };
+                s.active.push((idx, x));
             }
             let mut left_cover = 0i32;
             let mut i = 0;
             while i < s.active.len() {
-                let e = &self.edges[s.active[i] as usize];
-                left_cover = left_cover.wrapping_add(walk_row(
+                let (idx, x_enter) = s.active[i];
+                let e = &self.edges[idx as usize];
+                let (left, x_exit) = walk_row(
                     e,
                     r,
+                    x_enter,
                     wx0,
                     w,
                     &mut s.area,
                     &mut s.cover,
                     &mut s.seen,
-                ));
+                );
+                left_cover = left_cover.wrapping_add(left);
+                s.active[i].1 = x_exit;
                 if e.yb <= r + 1.0 {
                     s.active.swap_remove(i);
                 } else {
@@ -357,43 +360,79 @@ impl CoverageRasterizer {
             if mode == Output::Touched {
                 for k in s.flat_start[row]..s.flat_start[row + 1] {
                     let f = self.flats[s.flat_bucket[k as usize] as usize];
-                    let c0 = (f[1].floor().max(wx0) - wx0) as usize;
-                    let c1 = ((f[2].floor().min(wx1 - 1.0)) - wx0) as usize;
+                    let c0 = (floor(f[1]).max(wx0) - wx0) as usize;
+                    let c1 = (floor(f[2]).min(wx1 - 1.0) - wx0) as usize;
                     for c in c0..=c1 {
                         s.seen[c >> 6] |= 1 << (c & 63);
                     }
                 }
             }
             let line = &mut bytes[row * w..(row + 1) * w];
-            finish_row(line, left_cover, &mut s.area, &mut s.cover, &mut s.seen, mode);
+            finish_row(
+                line,
+                left_cover,
+                &mut s.area,
+                &mut s.cover,
+                &mut s.seen,
+                mode,
+            );
         }
     }
 }
 
-/// Quantises a row-local y in `[0, 1]` to fixed point.
+/// Quantises a row-local y in `[0, 1]` to fixed point (round half up).
+///
+/// Written without `f64::round`, which is a libm call on baseline x86-64.
 #[inline(always)]
 fn q(t: f64) -> i32 {
-    (t * ONE_F).round().clamp(0.0, ONE_F) as i32
+    let v = t * ONE_F;
+    let v = if v > 0.0 { v } else { 0.0 };
+    let v = if v < ONE_F { v } else { ONE_F };
+    (v + 0.5) as i32
+}
+
+/// `x.floor()` for |x| < 2^62, without a libm call.
+#[inline(always)]
+fn floor(x: f64) -> f64 {
+    let t = x as i64 as f64;
+    if t > x { t - 1.0 } else { t }
+}
+
+/// `x.ceil()` for |x| < 2^62, without a libm call.
+#[inline(always)]
+fn ceil(x: f64) -> f64 {
+    let t = x as i64 as f64;
+    if t < x { t + 1.0 } else { t }
 }
 
 /// Walks edge `e` across row `r` (world row), adding area and cover terms to the cells of
 /// the window; returns the cover of the part of the row left of the window.
+// The row scratch is passed as separate slices so the borrows stay disjoint in the hot loop.
+#[allow(clippy::too_many_arguments)]
 #[inline]
 fn walk_row(
     e: &Edge,
     r: f64,
+    x_top: f64,
     wx0: f64,
     w: usize,
     area: &mut [i32],
     cover: &mut [i32],
     seen: &mut [u64],
-) -> i32 {
-    let y_top = e.yt.max(r);
-    let y_bot = e.yb.min(r + 1.0);
-    let x_top = e.x_at(y_top);
-    let x_bot = e.x_at(y_bot);
-    let yq_top = q(y_top - r);
-    let yq_bot = q(y_bot - r);
+) -> (i32, f64) {
+    // Same values as y = max(yt, r), min(yb, r + 1) and their quantisation, with the
+    // common middle rows of an edge spared the work.
+    let (y_top, yq_top) = if e.yt > r {
+        (e.yt, q(e.yt - r))
+    } else {
+        (r, 0)
+    };
+    let r1 = r + 1.0;
+    let (y_bot, yq_bot, x_bot) = if e.yb < r1 {
+        (e.yb, q(e.yb - r), e.xb)
+    } else {
+        (r1, ONE, e.xt + (r1 - e.yt) * e.dxdy)
+    };
     // Walk left to right; `yl`/`yr` are the quantised y at the left and right ends.
     let (xl, xr, yl, yr) = if x_top <= x_bot {
         (x_top, x_bot, yq_top, yq_bot)
@@ -406,44 +445,96 @@ fn walk_row(
 
     if xr < wx0 || (xr == wx0 && xl < wx0) {
         // Entirely left of the window.
-        return dir * (yq_bot - yq_top);
+        return (dir * (yq_bot - yq_top), x_bot);
     }
     if xl >= wx1 {
-        return 0;
+        return (0, x_bot);
     }
     // The quantised y where the edge crosses the column line k (a world column).
     let y_at_col = |k: f64| -> i32 {
         let y = e.yt + (k - e.xt) * e.dydx;
-        q(y.clamp(y_top, y_bot) - r).clamp(ylo, yhi)
+        q(y.max(y_top).min(y_bot) - r).max(ylo).min(yhi)
     };
 
-    let mut left = 0;
-    let mut cx = xl.floor();
-    let mut xa = xl;
-    let mut ya = yl;
-    if cx < wx0 {
-        cx = wx0;
-        xa = wx0;
-        ya = y_at_col(wx0);
-        left = dir * (ya - yl).abs();
-    }
-    loop {
+    let cx = floor(xl);
+    if cx >= wx0 && xr <= cx + 1.0 {
+        // The common case: the piece stays in one cell.
         let c = (cx - wx0) as usize;
-        let next = cx + 1.0;
-        let (xb, yb) = if xr <= next { (xr, yr) } else { (next, y_at_col(next)) };
-        let cov = dir * (yb - ya).abs();
-        let wq = q(next - 0.5 * (xa + xb));
+        let cov = dir * (yq_bot - yq_top);
+        let wq = q(cx + 1.0 - 0.5 * (xl + xr));
         area[c] += ((i64::from(cov) * i64::from(wq) + (1 << 15)) >> 16) as i32;
         cover[c] += cov;
         seen[c >> 6] |= 1 << (c & 63);
-        if xr <= next || c + 1 >= w {
-            break;
-        }
-        cx = next;
-        xa = xb;
-        ya = yb;
+        return (0, x_bot);
     }
-    left
+    // The piece crosses column lines. Cells c0..=c_last of the window get a part of it.
+    let (c0, xa0, ya0, left) = if cx < wx0 {
+        let y = y_at_col(wx0);
+        (wx0, wx0, y, dir * (y - yl).abs())
+    } else {
+        (cx, xl, yl, 0)
+    };
+    let c_last = (ceil(xr) - 1.0).min(wx1 - 1.0).max(c0);
+    let n = (c_last - c0) as usize + 1;
+    let base = (c0 - wx0) as usize;
+    // Quantised y where the piece leaves the last cell: its right end, or the window edge.
+    let y_exit = if c_last + 1.0 >= xr {
+        yr
+    } else {
+        y_at_col(c_last + 1.0)
+    };
+    let add =
+        |area: &mut [i32], cover: &mut [i32], j: usize, xa: f64, xb: f64, ya: i32, yb: i32| {
+            let cov = dir * (yb - ya).abs();
+            let wq = q(c0 + j as f64 + 1.0 - 0.5 * (xa + xb));
+            area[base + j] += ((i64::from(cov) * i64::from(wq) + (1 << 15)) >> 16) as i32;
+            cover[base + j] += cov;
+        };
+    if n == 1 {
+        add(area, cover, 0, xa0, xr.min(c0 + 1.0), ya0, y_exit);
+    } else {
+        // n >= 2: the piece runs past the line c0 + 1.
+        let mut y_prev = y_at_col(c0 + 1.0);
+        add(area, cover, 0, xa0, c0 + 1.0, ya0, y_prev);
+        // Cells crossed from side to side: the area term is exactly half the cover
+        // (q(0.5) = 32768), as the general formula gives.
+        for j in 1..n - 1 {
+            let y = y_at_col(c0 + (j + 1) as f64);
+            let cov = dir * (y - y_prev).abs();
+            area[base + j] += ((i64::from(cov) * (1 << 15) + (1 << 15)) >> 16) as i32;
+            cover[base + j] += cov;
+            y_prev = y;
+        }
+        add(
+            area,
+            cover,
+            n - 1,
+            c_last,
+            xr.min(c_last + 1.0),
+            y_prev,
+            y_exit,
+        );
+    }
+    set_bits(seen, base, base + n);
+    (left, x_bot)
+}
+
+/// Sets bits `lo..hi` of a bit set.
+#[inline]
+fn set_bits(seen: &mut [u64], lo: usize, hi: usize) {
+    let (mut i, end) = (lo, hi);
+    while i < end {
+        let word = i >> 6;
+        let bit = i & 63;
+        let take = (64 - bit).min(end - i);
+        let mask = if take == 64 {
+            u64::MAX
+        } else {
+            ((1u64 << take) - 1) << bit
+        };
+        seen[word] |= mask;
+        i += take;
+    }
 }
 
 #[inline(always)]
@@ -527,7 +618,7 @@ mod tests {
     #[test]
     fn unit_square_on_grid() {
         let sq = vec![[2.0, 1.0], [3.0, 1.0], [3.0, 2.0], [2.0, 2.0]];
-        let m = raster(&[sq.clone()], win(0, 0, 5, 4), Output::Coverage);
+        let m = raster(std::slice::from_ref(&sq), win(0, 0, 5, 4), Output::Coverage);
         assert_eq!(m.count_nonzero(), 1);
         assert_eq!(m.get(2, 1), 255);
         let t = raster(&[sq], win(0, 0, 5, 4), Output::Touched);
@@ -601,7 +692,10 @@ mod tests {
     #[test]
     fn rejects_non_finite() {
         let mut r = CoverageRasterizer::new();
-        assert!(r.add_ring(&[[0.0, 0.0], [f64::NAN, 1.0], [1.0, 1.0]]).is_err());
+        assert!(
+            r.add_ring(&[[0.0, 0.0], [f64::NAN, 1.0], [1.0, 1.0]])
+                .is_err()
+        );
         assert!(r.add_ring(&[[0.0, 0.0], [1e300, 1.0], [1.0, 1.0]]).is_err());
         assert_eq!(r.edge_count(), 0);
     }

@@ -91,6 +91,8 @@ pub struct ZoneSet {
     grown_extent: [f64; 4],
     /// Coarse occupancy of the grown parts' bounding boxes.
     grid: Occupancy,
+    /// The exact zones with overlapping groups unioned (for coverage masks).
+    pub(crate) coverage: super::union::CoverageParts,
 }
 
 /// A bit grid over the mercator world: a bit is set when the bounding box of some part meets
@@ -222,6 +224,7 @@ impl ZoneSet {
             by_id.entry(z.id.clone()).or_insert(i);
         }
         ZoneSet {
+            coverage: super::union::CoverageParts::build(&zones),
             grid: Occupancy::build(&grown),
             grown_tree: RTree::bulk_load(grown),
             exact_tree: RTree::bulk_load(exact),
@@ -318,6 +321,23 @@ impl ZoneSet {
         self.grown_tree
             .locate_in_envelope_intersecting(aabb(rect))
             .map(move |e| (e.zone, &self.zones[e.zone].grown.0[e.part]))
+    }
+
+    /// The parts of the coverage geometry (exact zones, overlapping groups unioned) whose
+    /// bounding box meets `rect` (mercator metres, boundaries inclusive).
+    pub(crate) fn coverage_parts_in(
+        &self,
+        rect: Rect<f64>,
+    ) -> impl Iterator<Item = &Polygon<f64>> + '_ {
+        self.coverage.parts_in(aabb(rect))
+    }
+
+    /// The bounding boxes of all grown parts (mercator metres).
+    pub(crate) fn grown_part_bboxes(&self) -> impl Iterator<Item = Rect<f64>> + '_ {
+        self.grown_tree.iter().map(|e| {
+            let (lo, hi) = (e.env.lower(), e.env.upper());
+            Rect::new(Coord { x: lo[0], y: lo[1] }, Coord { x: hi[0], y: hi[1] })
+        })
     }
 
     /// The parts of exact mercator geometries whose bounding box meets `rect` (mercator

@@ -11,6 +11,7 @@ mod grow;
 mod index;
 mod load;
 mod topology;
+mod union;
 mod validate;
 
 pub use index::ZoneSet;

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite: what a newcomer runs, and what CI runs (.ci/run calls exactly this).
+#   format check, clippy (-D warnings), every test of the workspace (unit, integration,
+#   property, doc tests), the docs, the benches compiled (not run), the fuzz targets built.
+# Installs what it needs (scripts/install-tools.sh) first; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "tools"
+scripts/install-tools.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets --all-features -- -D warnings"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+step "cargo test --workspace --all-features"
+cargo test --workspace --all-features
+
+step "cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
+
+step "cargo bench --no-run"
+cargo bench --workspace --all-features --no-run
+
+step "fuzz targets build"
+scripts/fuzz-build.sh
+
+printf '\nall checks passed\n'
