@@ -184,25 +184,19 @@ pub fn write_png_atomically(path: &Path, mask: &Mask) -> Result<(), String> {
     let result = (|| -> Result<(), String> {
         let file = std::fs::File::create(&tmp)
             .map_err(|e| format!("{}: cannot create: {e}", tmp.display()))?;
-        let mut enc = png::Encoder::new(std::io::BufWriter::new(file), mask.width(), mask.height());
+        let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", tmp.display());
+        let mut buffered = std::io::BufWriter::new(&file);
+        let mut enc = png::Encoder::new(&mut buffered, mask.width(), mask.height());
         enc.set_color(png::ColorType::Grayscale);
         enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc
-            .write_header()
-            .map_err(|e| format!("{}: {e}", tmp.display()))?;
+        let mut writer = enc.write_header().map_err(|e| fail(&e))?;
         writer
             .write_image_data(mask.as_bytes())
-            .map_err(|e| format!("{}: {e}", tmp.display()))?;
-        let mut inner = writer
-            .into_inner()
-            .map_err(|e| format!("{}: {e}", tmp.display()))?;
-        inner
-            .flush()
-            .map_err(|e| format!("{}: {e}", tmp.display()))?;
-        inner
-            .get_ref()
-            .sync_all()
-            .map_err(|e| format!("{}: {e}", tmp.display()))?;
+            .map_err(|e| fail(&e))?;
+        writer.finish().map_err(|e| fail(&e))?;
+        buffered.flush().map_err(|e| fail(&e))?;
+        drop(buffered);
+        file.sync_all().map_err(|e| fail(&e))?;
         std::fs::rename(&tmp, path)
             .map_err(|e| format!("{}: cannot rename into place: {e}", path.display()))
     })();

@@ -23,13 +23,21 @@ fn plan_text_lists_the_non_clear_tiles_of_the_library() {
         .args(["--zoom", "10"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     // the same list as the library's tile cover
     let set = tileredact::ZoneSet::from_geojson_path(zones()).unwrap();
     let want: Vec<String> = set
-        .tile_cover(10, tileredact::TileSize::S256, tileredact::MaskOptions::default())
+        .tile_cover(
+            10,
+            tileredact::TileSize::S256,
+            tileredact::MaskOptions::default(),
+        )
         .unwrap()
         .map(|(t, p)| format!("{t} {p}"))
         .collect();
@@ -54,7 +62,10 @@ fn plan_geojson_is_a_feature_collection() {
     assert!(!feats.is_empty());
     for f in feats {
         assert_eq!(f["geometry"]["type"], "Polygon");
-        assert!(matches!(f["properties"]["plan"].as_str(), Some("partial" | "full")));
+        assert!(matches!(
+            f["properties"]["plan"].as_str(),
+            Some("partial" | "full")
+        ));
     }
 }
 
@@ -65,14 +76,29 @@ fn mask_writes_a_grey_png_of_the_tile() {
     for (kind, size) in [("coverage", "256"), ("redaction", "512")] {
         let out_png = dir.join(format!("{kind}.png"));
         let out = bin()
-            .args(["mask", "--tile", "10/290/439", "--kind", kind, "--size", size, "--zones"])
+            .args([
+                "mask",
+                "--tile",
+                "10/290/439",
+                "--kind",
+                kind,
+                "--size",
+                size,
+                "--zones",
+            ])
             .arg(zones())
             .arg("--out")
             .arg(&out_png)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let dec = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&out_png).unwrap()));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let dec = png::Decoder::new(std::io::BufReader::new(
+            std::fs::File::open(&out_png).unwrap(),
+        ));
         let mut reader = dec.read_info().unwrap();
         let mut buf = vec![0; reader.output_buffer_size().unwrap()];
         let info = reader.next_frame(&mut buf).unwrap();
@@ -91,7 +117,10 @@ fn mask_writes_a_grey_png_of_the_tile() {
         assert!(!want.is_clear());
     }
     // no temporary files left behind
-    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(left.len(), 2, "{left:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -106,11 +135,21 @@ fn bad_input_fails_with_a_clear_message() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad-lat-out-of-range") && err.contains("-90..=90"), "{err}");
+    assert!(
+        err.contains("bad-lat-out-of-range") && err.contains("-90..=90"),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
 
     let out = bin()
-        .args(["mask", "--tile", "3/9/0", "--out", "/tmp/never.png", "--zones"])
+        .args([
+            "mask",
+            "--tile",
+            "3/9/0",
+            "--out",
+            "/tmp/never.png",
+            "--zones",
+        ])
         .arg(zones())
         .output()
         .unwrap();
