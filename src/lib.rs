@@ -34,6 +34,7 @@
 
 mod coords;
 mod error;
+mod geom;
 mod key;
 mod plan;
 mod raster;

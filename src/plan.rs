@@ -386,61 +386,20 @@ fn polygon_contains_rect(poly: &Polygon<f64>, rect: Rect<f64>) -> bool {
     }
     // No edge meets the rectangle: it is wholly inside or wholly outside each ring.
     let c = rect.min();
-    let inside_ring = |ring: &LineString<f64>| point_in_ring(ring, c);
+    let inside_ring =
+        |ring: &LineString<f64>| crate::zone::locate(c, &ring.0) == crate::zone::Loc::Inside;
     inside_ring(poly.exterior()) && !poly.interiors().iter().any(inside_ring)
 }
 
 fn ring_meets_rect(ring: &LineString<f64>, rect: Rect<f64>) -> bool {
-    ring.lines()
-        .any(|l| segment_meets_rect(l.start, l.end, rect))
-}
-
-/// Liang–Barsky: does the closed segment meet the closed rectangle?
-fn segment_meets_rect(a: Coord<f64>, b: Coord<f64>, rect: Rect<f64>) -> bool {
-    let (mut t0, mut t1) = (0.0f64, 1.0f64);
-    let d = Coord {
-        x: b.x - a.x,
-        y: b.y - a.y,
-    };
-    let checks = [
-        (-d.x, a.x - rect.min().x),
-        (d.x, rect.max().x - a.x),
-        (-d.y, a.y - rect.min().y),
-        (d.y, rect.max().y - a.y),
-    ];
-    for (p, q) in checks {
-        if p == 0.0 {
-            if q < 0.0 {
-                return false;
-            }
-        } else {
-            let t = q / p;
-            if p < 0.0 {
-                t0 = t0.max(t);
-            } else {
-                t1 = t1.min(t);
-            }
-            if t0 > t1 {
-                return false;
-            }
-        }
-    }
-    true
-}
-
-/// Even-odd ray cast.
-fn point_in_ring(ring: &LineString<f64>, p: Coord<f64>) -> bool {
-    let mut inside = false;
-    for l in ring.lines() {
-        let (a, b) = (l.start, l.end);
-        if (a.y > p.y) != (b.y > p.y) {
-            let x = a.x + (p.y - a.y) / (b.y - a.y) * (b.x - a.x);
-            if p.x < x {
-                inside = !inside;
-            }
-        }
-    }
-    inside
+    ring.lines().any(|l| {
+        crate::geom::segment_meets_rect(
+            [l.start.x, l.start.y],
+            [l.end.x, l.end.y],
+            [rect.min().x, rect.min().y],
+            [rect.max().x, rect.max().y],
+        )
+    })
 }
 
 #[cfg(test)]

@@ -226,9 +226,14 @@ impl PolygonRegion {
             for ix in 0..nx {
                 let x_lo = min_lon + ix as f64 * CELL_DEG - slack;
                 let x_hi = min_lon + (ix + 1) as f64 * CELL_DEG + slack;
-                let touched = row
-                    .iter()
-                    .any(|e| segment_meets_rect(e, x_lo, y_lo, x_hi, y_hi));
+                let touched = row.iter().any(|e| {
+                    crate::geom::segment_meets_rect(
+                        [e[0], e[1]],
+                        [e[2], e[3]],
+                        [x_lo, y_lo],
+                        [x_hi, y_hi],
+                    )
+                });
                 let row = &row_edges[first..];
                 cells[iy * nx + ix] = if touched {
                     EDGE
@@ -366,27 +371,6 @@ fn crossings_odd(edges: &[RayEdge], x: f64, y: f64) -> bool {
         inside ^= straddles & (x < xc);
     }
     inside
-}
-
-/// Whether the segment meets the closed rectangle (Liang-Barsky clipping).
-fn segment_meets_rect(e: &[f64; 4], x0: f64, y0: f64, x1: f64, y1: f64) -> bool {
-    let (ax, ay, dx, dy) = (e[0], e[1], e[2] - e[0], e[3] - e[1]);
-    let (mut t0, mut t1) = (0.0f64, 1.0f64);
-    for (p, q) in [(-dx, ax - x0), (dx, x1 - ax), (-dy, ay - y0), (dy, y1 - ay)] {
-        if p == 0.0 {
-            if q < 0.0 {
-                return false;
-            }
-        } else {
-            let t = q / p;
-            if p < 0.0 {
-                t0 = t0.max(t);
-            } else {
-                t1 = t1.min(t);
-            }
-        }
-    }
-    t0 <= t1
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod union;
 mod validate;
 
 pub use index::ZoneSet;
+pub(crate) use topology::{Loc, locate};
 
 use geo::{MultiPolygon, Rect};
 
