@@ -26,7 +26,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 step "cargo bench --no-run"
 cargo bench --workspace --all-features --no-run
 
-step "fuzz targets build"
-scripts/fuzz-build.sh
+step "fuzz targets: build, then 10 s of each"
+scripts/fuzz-build.sh --smoke 10
 
 printf '\nall checks passed\n'
