@@ -365,9 +365,9 @@ impl CoverageRasterizer {
             let mut cursor = std::mem::take(&mut s.band_start);
             cursor.copy_within(1..=nb, 0);
             for (k, &(_, r0, r1)) in s.live.iter().enumerate().rev() {
-                for b in r0 as usize / BAND..=r1 as usize / BAND {
-                    cursor[b] -= 1;
-                    s.band_edges[cursor[b] as usize] = k as u32;
+                for c in &mut cursor[r0 as usize / BAND..=r1 as usize / BAND] {
+                    *c -= 1;
+                    s.band_edges[*c as usize] = k as u32;
                 }
             }
             // `cursor[b]` is now the start of band b; restore the end sentinel.
@@ -455,12 +455,42 @@ fn walk_rows(
     seen: &mut [u64],
     left: &mut [i32],
 ) {
+    let (xmin, xmax) = if e.xt <= e.xb {
+        (e.xt, e.xb)
+    } else {
+        (e.xb, e.xt)
+    };
+    if xmin >= f.fx0 && xmax < f.fx1 {
+        // Inside the window horizontally: no clipping.
+        walk_rows_in::<false>(e, f, fy0, ra, rb, rb0, words, area, cover, seen, left);
+    } else {
+        walk_rows_in::<true>(e, f, fy0, ra, rb, rb0, words, area, cover, seen, left);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn walk_rows_in<const CLIP: bool>(
+    e: &Edge,
+    f: &Frame,
+    fy0: i64,
+    ra: usize,
+    rb: usize,
+    rb0: usize,
+    words: usize,
+    area: &mut [i64],
+    cover: &mut [i32],
+    seen: &mut [u64],
+    left: &mut [i32],
+) {
     let (xt_f, yt_f) = (e.xt as f64, e.yt as f64);
     // The x where the edge crosses the row line `yrow`: a function of the edge and the line.
     let x_at_row = |yrow: i64| e.xt.wrapping_add(round_i64((yrow as f64 - yt_f) * e.dxdy));
     let mut yrow = fy0 + ((ra as i64) << FRAC);
     let mut xa = if e.yt >= yrow { e.xt } else { x_at_row(yrow) };
-    for r in ra..=rb {
+    let mut cell0 = (ra - rb0) * f.w;
+    let mut word0 = (ra - rb0) * words;
+    for l in &mut left[ra..=rb] {
         let ya = if e.yt > yrow {
             (e.yt - yrow) as i32
         } else {
@@ -472,8 +502,7 @@ fn walk_rows(
         } else {
             (ONE as i32, x_at_row(ynext))
         };
-        let lr = r - rb0;
-        let l = row_segment(
+        let lc = row_segment::<CLIP>(
             e,
             f,
             xt_f,
@@ -482,22 +511,30 @@ fn walk_rows(
             ya,
             xb,
             yb,
-            &mut area[lr * f.w..(lr + 1) * f.w],
-            &mut cover[lr * f.w..(lr + 1) * f.w],
-            &mut seen[lr * words..(lr + 1) * words],
+            cell0,
+            word0,
+            area,
+            cover,
+            seen,
         );
-        left[r] = left[r].wrapping_add(l);
+        if CLIP {
+            *l = l.wrapping_add(lc);
+        }
         xa = xb;
         yrow = ynext;
+        cell0 += f.w;
+        word0 += words;
     }
 }
 
 /// Adds the piece of edge `e` inside one row, from `(xa, ya)` to `(xb, yb)` (x in fixed-point
-/// world coordinates, y row-local, `ya < yb`), to the row's cells; returns the cover of the
-/// part left of the window. `off` is the edge's top y relative to the row.
+/// world coordinates, y row-local, `ya < yb`), to the row's cells (from `cell0` in `area` and
+/// `cover`, from `word0` in `seen`); returns the cover of the part left of the window. `off`
+/// is the edge's top y relative to the row. Without `CLIP` the piece must lie inside the
+/// window horizontally.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn row_segment(
+fn row_segment<const CLIP: bool>(
     e: &Edge,
     f: &Frame,
     xt_f: f64,
@@ -506,17 +543,21 @@ fn row_segment(
     ya: i32,
     xb: i64,
     yb: i32,
+    cell0: usize,
+    word0: usize,
     area: &mut [i64],
     cover: &mut [i32],
     seen: &mut [u64],
 ) -> i32 {
     let cov = e.dir * (yb - ya);
     let (xl, xr) = if xa <= xb { (xa, xb) } else { (xb, xa) };
-    if xr < f.fx0 || (xr == f.fx0 && xl < f.fx0) {
-        return cov;
-    }
-    if xl >= f.fx1 {
-        return 0;
+    if CLIP {
+        if xr < f.fx0 || (xr == f.fx0 && xl < f.fx0) {
+            return cov;
+        }
+        if xl >= f.fx1 {
+            return 0;
+        }
     }
     let cl = xl >> FRAC;
     let cr = if xr > xl { (xr - 1) >> FRAC } else { cl };
@@ -524,9 +565,9 @@ fn row_segment(
         // The common case: the piece stays in one cell (inside the window: see above).
         let c = (cl - f.cx0) as usize;
         let fx = xa + xb - 2 * (cl << FRAC);
-        cover[c] = cover[c].wrapping_add(cov);
-        area[c] += i64::from(cov) * fx;
-        seen[c >> 6] |= 1 << (c & 63);
+        cover[cell0 + c] = cover[cell0 + c].wrapping_add(cov);
+        area[cell0 + c] += i64::from(cov) * fx;
+        seen[word0 + (c >> 6)] |= 1 << (c & 63);
         return 0;
     }
     // The piece crosses column lines: walk it left to right. `s` signs the y differences.
@@ -542,44 +583,53 @@ fn row_segment(
         ((v + MAGIC).to_bits() as i32).max(ya).min(yb)
     };
     let mut left = 0;
-    let (c0, fx_start, y_start) = if cl < f.cx0 {
+    let (c0, fx_start, y_start) = if CLIP && cl < f.cx0 {
         let y = y_at(f.fx0);
         left = s * (y - yl);
         (f.cx0, 0, y)
     } else {
         (cl, xl - (cl << FRAC), yl)
     };
-    let (c1, fx_end, y_end) = if cr >= f.cx1 {
+    let (c1, fx_end, y_end) = if CLIP && cr >= f.cx1 {
         (f.cx1 - 1, ONE, y_at(f.fx1))
     } else {
         (cr, xr - (cr << FRAC), yr)
     };
     let i0 = (c0 - f.cx0) as usize;
     let i1 = (c1 - f.cx0) as usize;
+    let cover = &mut cover[cell0..cell0 + f.w];
+    let area = &mut area[cell0..cell0 + f.w];
     if i0 == i1 {
         let cov = s * (y_end - y_start);
         cover[i0] = cover[i0].wrapping_add(cov);
         area[i0] += i64::from(cov) * (fx_start + fx_end);
-    } else {
-        let mut x = (c0 + 1) << FRAC;
-        let mut yp = y_at(x);
-        let cov = s * (yp - y_start);
-        cover[i0] = cover[i0].wrapping_add(cov);
-        area[i0] += i64::from(cov) * (fx_start + ONE);
-        // Cells crossed from side to side: the area term is the cover times one pixel.
-        for i in i0 + 1..i1 {
-            x += ONE;
-            let y = y_at(x);
-            let cov = s * (y - yp);
-            cover[i] = cover[i].wrapping_add(cov);
-            area[i] += i64::from(cov) << FRAC;
-            yp = y;
-        }
-        let cov = s * (y_end - yp);
-        cover[i1] = cover[i1].wrapping_add(cov);
-        area[i1] += i64::from(cov) * fx_end;
+        seen[word0 + (i0 >> 6)] |= 1 << (i0 & 63);
+        return left;
     }
-    set_bits(seen, i0, i1 + 1);
+    let mut x = (c0 + 1) << FRAC;
+    let mut yp = y_at(x);
+    let cov = s * (yp - y_start);
+    cover[i0] = cover[i0].wrapping_add(cov);
+    area[i0] += i64::from(cov) * (fx_start + ONE);
+    // Cells crossed from side to side: the area term is the cover times one pixel.
+    for i in i0 + 1..i1 {
+        x += ONE;
+        let y = y_at(x);
+        let cov = s * (y - yp);
+        cover[i] = cover[i].wrapping_add(cov);
+        area[i] += i64::from(cov) << FRAC;
+        yp = y;
+    }
+    let cov = s * (y_end - yp);
+    cover[i1] = cover[i1].wrapping_add(cov);
+    area[i1] += i64::from(cov) * fx_end;
+    if i1 - i0 < 8 {
+        for i in i0..=i1 {
+            seen[word0 + (i >> 6)] |= 1 << (i & 63);
+        }
+    } else {
+        set_bits(&mut seen[word0..], i0, i1 + 1);
+    }
     left
 }
 
