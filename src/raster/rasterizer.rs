@@ -389,34 +389,34 @@ impl CoverageRasterizer {
             s.flat_cells.sort_unstable();
         }
 
+        // Plain slices from here on: their pointers and lengths stay in registers.
+        let area: &mut [i64] = &mut s.area;
+        let cover: &mut [i32] = &mut s.cover;
+        let seen: &mut [u64] = &mut s.seen;
+        let left: &mut [i32] = &mut s.left;
+        let live: &[(u32, u32, u32)] = &s.live;
+        let band_start: &[u32] = &s.band_start;
+        let band_edges: &[u32] = &s.band_edges;
+        let flat_cells: &[(u32, u32, u32)] = &s.flat_cells;
+        let edges: &[Edge] = &self.edges;
         let mut flat_k = 0;
         for b in 0..nb {
             let rb0 = b * BAND;
             let rb1 = (rb0 + BAND).min(h);
-            for &k in &s.band_edges[s.band_start[b] as usize..s.band_start[b + 1] as usize] {
-                let (idx, r0, r1) = s.live[k as usize];
-                let e = &self.edges[idx as usize];
+            for &k in &band_edges[band_start[b] as usize..band_start[b + 1] as usize] {
+                let (idx, r0, r1) = live[k as usize];
+                let e = &edges[idx as usize];
                 let ra = (r0 as usize).max(rb0);
                 let rb = (r1 as usize).min(rb1 - 1);
                 walk_rows(
-                    e,
-                    &frame,
-                    fy0,
-                    ra,
-                    rb,
-                    rb0,
-                    words,
-                    &mut s.area,
-                    &mut s.cover,
-                    &mut s.seen,
-                    &mut s.left,
+                    e, &frame, fy0, ra, rb, rb0, words, area, cover, seen, left,
                 );
             }
-            while flat_k < s.flat_cells.len() && (s.flat_cells[flat_k].0 as usize) < rb1 {
-                let (r, c0, c1) = s.flat_cells[flat_k];
+            while flat_k < flat_cells.len() && (flat_cells[flat_k].0 as usize) < rb1 {
+                let (r, c0, c1) = flat_cells[flat_k];
                 let lr = r as usize - rb0;
                 set_bits(
-                    &mut s.seen[lr * words..(lr + 1) * words],
+                    &mut seen[lr * words..(lr + 1) * words],
                     c0 as usize,
                     c1 as usize + 1,
                 );
@@ -426,10 +426,10 @@ impl CoverageRasterizer {
                 let lr = row - rb0;
                 finish_row(
                     &mut bytes[row * w..(row + 1) * w],
-                    s.left[row],
-                    &mut s.area[lr * w..(lr + 1) * w],
-                    &mut s.cover[lr * w..(lr + 1) * w],
-                    &mut s.seen[lr * words..(lr + 1) * words],
+                    left[row],
+                    &mut area[lr * w..(lr + 1) * w],
+                    &mut cover[lr * w..(lr + 1) * w],
+                    &mut seen[lr * words..(lr + 1) * words],
                     mode,
                 );
             }
