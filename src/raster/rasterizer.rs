@@ -77,7 +77,7 @@ const MAX_COORD: f64 = (1u64 << 50) as f64;
 /// then sits in the low bits of the sum: a rounding without a libm call.
 const MAGIC: f64 = 6_755_399_441_055_744.0;
 /// Rows rasterised together: the band's cell buffers stay in cache.
-const BAND: usize = 16;
+const BAND: usize = 32;
 
 /// A non-horizontal edge in fixed-point world coordinates, oriented top to bottom (`yt < yb`).
 #[derive(Debug, Clone, Copy)]
@@ -141,13 +141,23 @@ struct Scratch {
     seen: Vec<u64>,
     /// Per window row: the cover of the edges left of the window.
     left: Vec<i32>,
-    /// Edges that reach the window: (edge index, first row, last row), window rows.
-    live: Vec<(u32, u32, u32)>,
+    /// Edges that reach the window.
+    live: Vec<Live>,
     /// `live` indices bucketed by band (CSR layout); an edge is in every band it crosses.
     band_start: Vec<u32>,
     band_edges: Vec<u32>,
     /// Flat edges inside the window: (row, first column, last column), sorted by row.
     flat_cells: Vec<(u32, u32, u32)>,
+}
+
+/// An edge that reaches the window: its first and last window rows, and whether it leaves
+/// the window horizontally (so its pieces need clipping).
+#[derive(Debug, Clone, Copy)]
+struct Live {
+    e: Edge,
+    r0: u32,
+    r1: u32,
+    clip: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -309,18 +319,21 @@ impl CoverageRasterizer {
         let fy1 = (wy0 + h as i64) << FRAC;
         let words = w.div_ceil(64);
         let s = &mut self.scratch;
-        s.area.clear();
-        s.area.resize(BAND * w, 0);
-        s.cover.clear();
-        s.cover.resize(BAND * w, 0);
-        s.seen.clear();
-        s.seen.resize(BAND * words, 0);
+        // The band buffers are all zero between runs (`finish_row` clears what it reads),
+        // whatever the window's width: they only ever grow.
+        if s.area.len() < BAND * w {
+            s.area.resize(BAND * w, 0);
+            s.cover.resize(BAND * w, 0);
+        }
+        if s.seen.len() < BAND * words {
+            s.seen.resize(BAND * words, 0);
+        }
         s.left.clear();
         s.left.resize(h, 0);
 
         // Edges that reach the window. Those entirely left of it only add cover to `left`.
         s.live.clear();
-        for (i, e) in self.edges.iter().enumerate() {
+        for e in &self.edges {
             if e.yb <= fy0 || e.yt >= fy1 {
                 continue;
             }
@@ -344,13 +357,18 @@ impl CoverageRasterizer {
                 }
                 continue;
             }
-            s.live.push((i as u32, r0 as u32, r1 as u32));
+            s.live.push(Live {
+                e: *e,
+                r0: r0 as u32,
+                r1: r1 as u32,
+                clip: xmin < frame.fx0 || xmax >= frame.fx1,
+            });
         }
         // Bucket the live edges by band (counting sort).
         let nb = h.div_ceil(BAND);
         s.band_start.clear();
         s.band_start.resize(nb + 1, 0);
-        for &(_, r0, r1) in &s.live {
+        for &Live { r0, r1, .. } in &s.live {
             for b in r0 as usize / BAND..=r1 as usize / BAND {
                 s.band_start[b + 1] += 1;
             }
@@ -364,7 +382,7 @@ impl CoverageRasterizer {
             // Fill from the back with the end cursors, so `band_start` ends up as the starts.
             let mut cursor = std::mem::take(&mut s.band_start);
             cursor.copy_within(1..=nb, 0);
-            for (k, &(_, r0, r1)) in s.live.iter().enumerate().rev() {
+            for (k, &Live { r0, r1, .. }) in s.live.iter().enumerate().rev() {
                 for c in &mut cursor[r0 as usize / BAND..=r1 as usize / BAND] {
                     *c -= 1;
                     s.band_edges[*c as usize] = k as u32;
@@ -394,23 +412,27 @@ impl CoverageRasterizer {
         let cover: &mut [i32] = &mut s.cover;
         let seen: &mut [u64] = &mut s.seen;
         let left: &mut [i32] = &mut s.left;
-        let live: &[(u32, u32, u32)] = &s.live;
+        let live: &[Live] = &s.live;
         let band_start: &[u32] = &s.band_start;
         let band_edges: &[u32] = &s.band_edges;
         let flat_cells: &[(u32, u32, u32)] = &s.flat_cells;
-        let edges: &[Edge] = &self.edges;
         let mut flat_k = 0;
         for b in 0..nb {
             let rb0 = b * BAND;
             let rb1 = (rb0 + BAND).min(h);
             for &k in &band_edges[band_start[b] as usize..band_start[b + 1] as usize] {
-                let (idx, r0, r1) = live[k as usize];
-                let e = &edges[idx as usize];
-                let ra = (r0 as usize).max(rb0);
-                let rb = (r1 as usize).min(rb1 - 1);
-                walk_rows(
-                    e, &frame, fy0, ra, rb, rb0, words, area, cover, seen, left,
-                );
+                let l = &live[k as usize];
+                let ra = (l.r0 as usize).max(rb0);
+                let rb = (l.r1 as usize).min(rb1 - 1);
+                if l.clip {
+                    walk_rows::<true>(
+                        &l.e, &frame, fy0, ra, rb, rb0, words, area, cover, seen, left,
+                    );
+                } else {
+                    walk_rows::<false>(
+                        &l.e, &frame, fy0, ra, rb, rb0, words, area, cover, seen, left,
+                    );
+                }
             }
             while flat_k < flat_cells.len() && (flat_cells[flat_k].0 as usize) < rb1 {
                 let (r, c0, c1) = flat_cells[flat_k];
@@ -438,39 +460,12 @@ impl CoverageRasterizer {
 }
 
 /// Walks edge `e` over window rows `ra..=rb` (band rows from `rb0`), adding area and cover
-/// terms to the band's cells and the cover of the part left of the window to `left`.
+/// terms to the band's cells and the cover of the part left of the window to `left`. Without
+/// `CLIP` the edge must lie inside the window horizontally.
 // The band scratch is passed as separate slices so the borrows stay disjoint in the hot loop.
 #[allow(clippy::too_many_arguments)]
-#[inline]
-fn walk_rows(
-    e: &Edge,
-    f: &Frame,
-    fy0: i64,
-    ra: usize,
-    rb: usize,
-    rb0: usize,
-    words: usize,
-    area: &mut [i64],
-    cover: &mut [i32],
-    seen: &mut [u64],
-    left: &mut [i32],
-) {
-    let (xmin, xmax) = if e.xt <= e.xb {
-        (e.xt, e.xb)
-    } else {
-        (e.xb, e.xt)
-    };
-    if xmin >= f.fx0 && xmax < f.fx1 {
-        // Inside the window horizontally: no clipping.
-        walk_rows_in::<false>(e, f, fy0, ra, rb, rb0, words, area, cover, seen, left);
-    } else {
-        walk_rows_in::<true>(e, f, fy0, ra, rb, rb0, words, area, cover, seen, left);
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn walk_rows_in<const CLIP: bool>(
+fn walk_rows<const CLIP: bool>(
     e: &Edge,
     f: &Frame,
     fy0: i64,
@@ -491,11 +486,7 @@ fn walk_rows_in<const CLIP: bool>(
     let mut cell0 = (ra - rb0) * f.w;
     let mut word0 = (ra - rb0) * words;
     for l in &mut left[ra..=rb] {
-        let ya = if e.yt > yrow {
-            (e.yt - yrow) as i32
-        } else {
-            0
-        };
+        let ya = if e.yt > yrow { (e.yt - yrow) as i32 } else { 0 };
         let ynext = yrow + ONE;
         let (yb, xb) = if e.yb < ynext {
             ((e.yb - yrow) as i32, e.xb)
