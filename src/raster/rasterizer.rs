@@ -253,17 +253,21 @@ impl CoverageRasterizer {
             self.flats.push([a[1], a[0].min(b[0]), a[0].max(b[0])]);
             return;
         }
-        let (t, bt, dir) = if a[1] < b[1] { (a, b, 1) } else { (b, a, -1) };
-        let dy = bt[1] as f64 - t[1] as f64;
-        let dx = bt[0] as f64 - t[0] as f64;
+        // Branch-free orientation: rings turn both ways at random.
+        let down = a[1] < b[1];
+        let (xt, yt) = (if down { a[0] } else { b[0] }, a[1].min(b[1]));
+        let (xb, yb) = (if down { b[0] } else { a[0] }, a[1].max(b[1]));
+        let dy = yb as f64 - yt as f64;
+        let dx = xb as f64 - xt as f64;
+        let dydx = dy / dx;
         self.edges.push(Edge {
-            xt: t[0],
-            yt: t[1],
-            xb: bt[0],
-            yb: bt[1],
+            xt,
+            yt,
+            xb,
+            yb,
             dxdy: dx / dy,
-            dydx: if dx != 0.0 { dy / dx } else { 0.0 },
-            dir,
+            dydx: if dx != 0.0 { dydx } else { 0.0 },
+            dir: 2 * i32::from(down) - 1,
         });
     }
 
@@ -420,20 +424,19 @@ impl CoverageRasterizer {
         for b in 0..nb {
             let rb0 = b * BAND;
             let rb1 = (rb0 + BAND).min(h);
-            for &k in &band_edges[band_start[b] as usize..band_start[b + 1] as usize] {
-                let l = &live[k as usize];
-                let ra = (l.r0 as usize).max(rb0);
-                let rb = (l.r1 as usize).min(rb1 - 1);
-                if l.clip {
-                    walk_rows::<true>(
-                        &l.e, &frame, fy0, ra, rb, rb0, words, area, cover, seen, left,
-                    );
-                } else {
-                    walk_rows::<false>(
-                        &l.e, &frame, fy0, ra, rb, rb0, words, area, cover, seen, left,
-                    );
-                }
-            }
+            walk_band(
+                live,
+                &band_edges[band_start[b] as usize..band_start[b + 1] as usize],
+                &frame,
+                fy0,
+                rb0,
+                rb1,
+                words,
+                area,
+                cover,
+                seen,
+                left,
+            );
             while flat_k < flat_cells.len() && (flat_cells[flat_k].0 as usize) < rb1 {
                 let (r, c0, c1) = flat_cells[flat_k];
                 let lr = r as usize - rb0;
@@ -455,6 +458,39 @@ impl CoverageRasterizer {
                     mode,
                 );
             }
+        }
+    }
+}
+
+/// Walks the edges `band_edges` (indices into `live`) over the rows `rb0..rb1` of one band.
+// Not inlined: the hot loops get their own register allocation, apart from `run`'s state.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn walk_band(
+    live: &[Live],
+    band_edges: &[u32],
+    frame: &Frame,
+    fy0: i64,
+    rb0: usize,
+    rb1: usize,
+    words: usize,
+    area: &mut [i64],
+    cover: &mut [i32],
+    seen: &mut [u64],
+    left: &mut [i32],
+) {
+    for &k in band_edges {
+        let l = &live[k as usize];
+        let ra = (l.r0 as usize).max(rb0);
+        let rb = (l.r1 as usize).min(rb1 - 1);
+        if l.clip {
+            walk_rows::<true>(
+                &l.e, frame, fy0, ra, rb, rb0, words, area, cover, seen, left,
+            );
+        } else {
+            walk_rows::<false>(
+                &l.e, frame, fy0, ra, rb, rb0, words, area, cover, seen, left,
+            );
         }
     }
 }
