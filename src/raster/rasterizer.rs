@@ -832,6 +832,40 @@ mod tests {
     }
 
     #[test]
+    fn huge_edges_stitch_far_from_the_origin() {
+        // Edges trillions of pixels long, seen through windows around 2^40: the tiles equal the
+        // crops of the block, for both kinds.
+        let b = (1i64 << 40) as f64;
+        let (px, py, t) = (b + 32.3, b + 30.1, 2f64.powi(47));
+        let tri = vec![
+            [px - t, py - 0.37 * t],
+            [px + t, py + 0.37 * t],
+            [px - t / 2.0, py + t / 2.0],
+        ];
+        for mode in [Output::Coverage, Output::Touched] {
+            let block = raster(std::slice::from_ref(&tri), win(1 << 40, 1 << 40, 64, 64), mode);
+            assert!(block.count_nonzero() > 0 && block.count_nonzero() < 64 * 64);
+            for (i, j) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                let w = win((1 << 40) + 32 * i, (1 << 40) + 32 * j, 32, 32);
+                let tile = raster(std::slice::from_ref(&tri), w, mode);
+                assert_eq!(tile, block.crop(32 * i as u32, 32 * j as u32, 32, 32));
+            }
+        }
+        // Windows beyond the coordinate range are empty.
+        let far = raster(&[tri], win(i64::MAX - 100, 0, 8, 8), Output::Touched);
+        assert!(far.is_clear());
+    }
+
+    #[test]
+    fn polygon_that_snaps_to_a_point_touches_its_pixel() {
+        let x = 1_234_567.5;
+        let tiny = vec![[x, 7.5], [x + 1e-5, 7.5], [x + 1e-5, 7.500_01]];
+        let t = raster(&[tiny], win(1_234_560, 0, 16, 16), Output::Touched);
+        assert_eq!(t.count_nonzero(), 1);
+        assert_eq!(t.get(7, 7), 255);
+    }
+
+    #[test]
     fn rejects_non_finite() {
         let mut r = CoverageRasterizer::new();
         assert!(
