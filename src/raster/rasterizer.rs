@@ -863,7 +863,11 @@ mod tests {
             [px - t / 2.0, py + t / 2.0],
         ];
         for mode in [Output::Coverage, Output::Touched] {
-            let block = raster(std::slice::from_ref(&tri), win(1 << 40, 1 << 40, 64, 64), mode);
+            let block = raster(
+                std::slice::from_ref(&tri),
+                win(1 << 40, 1 << 40, 64, 64),
+                mode,
+            );
             assert!(block.count_nonzero() > 0 && block.count_nonzero() < 64 * 64);
             for (i, j) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
                 let w = win((1 << 40) + 32 * i, (1 << 40) + 32 * j, 32, 32);
