@@ -7,34 +7,54 @@
 //! edge's winding integral that falls inside the cell) and a *cover* term (what the edge adds
 //! to every cell to its right in the row). A row is then finished left to right: runs of cells
 //! that no edge touched get one constant value, written with `fill` (a memset), so the cost is
-//! proportional to the perimeter in pixels plus one memset per row, not to the area.
+//! proportional to the perimeter in pixels plus one memset per run of untouched cells, not to
+//! the area.
+//!
+//! **Fixed-point input.** `add_ring` snaps every vertex *down* to the 1/4096 px grid (`i64`,
+//! `FRAC` = 12 fractional bits; coordinates are limited to ±2^50 px, so they fit). Snapping
+//! down keeps each vertex in its pixel, so a ring that collapses to a point still touches the
+//! right pixel (it is kept as a point). Edges are stored oriented top to bottom with `dx/dy`
+//! and `dy/dx` as `f64`.
+//!
+//! **Bands.** A run buckets the edges that reach the window by band of `BAND` (32) rows (an edge is
+//! in every band it crosses; edges entirely left of the window only add their cover to a
+//! per-row `left` sum, without any cell work). Each band has its own cell buffers (`cover`,
+//! `area`, and one bit per cell reached), small enough to stay in cache; every edge of the band
+//! is walked over its rows there, then the band's rows are finished. The buffers are cleared
+//! by the finishing pass, cell by cell, so they stay zero between runs.
 //!
 //! Two choices make the masks of adjacent tiles stitch *byte for byte*:
 //!
-//! 1. **World coordinates only.** Every quantity is computed from the edge in world pixel
-//!    coordinates and the integer cell address (a row `r` or a column line `k`), never from the
-//!    window: the y where an edge crosses the column line `k` is `yt + (k - xt) * dydx`, the
-//!    same bits whichever window asks.
-//! 2. **Fixed-point accumulation.** The y positions of the crossings inside a row are quantised
-//!    to 1/65536 of a pixel *before* differences are taken, so the cover of an edge is a
-//!    telescoping sum of integers. The part of a row left of the window is summed in one step
-//!    (`Y(x0) - Y(left end)`), which is exactly the sum of the per-cell covers that a larger
-//!    window would have walked. Integer addition is associative, so the order in which edges
-//!    and cells are added does not matter either.
+//! 1. **World coordinates only.** Every quantity is computed from the edge in fixed-point
+//!    world coordinates and the integer cell address, never from the window: the x where an
+//!    edge crosses the row line `Y` is `xt + round((Y - yt) * dxdy)`, the row-local y where it
+//!    crosses the column line `X` is `round((X - xt) * dydx + (yt - Y))` (clamped to the
+//!    piece of the edge inside the row); both are the same bits whichever window asks. (The
+//!    differences are exact in `f64` for coordinates below 2^41 px; beyond, they are rounded,
+//!    but still the same for every window.)
+//! 2. **Integer accumulation.** Positions are integers (1/4096 px) *before* differences are
+//!    taken, so the cover of an edge in a row is a telescoping sum of integers. The part of a
+//!    row left of the window is summed in one step (`Y(x0) - Y(left end)`), which is exactly
+//!    the sum of the per-cell covers that a larger window would have walked. The area term of
+//!    a piece, `cover * (fx1 + fx2)` with the piece's x offsets in its cell, is an exact
+//!    integer too (in `i64`). Integer addition is associative, so the order in which edges and
+//!    cells are added does not matter either.
 //!
 //! Edges right of the window, and rows outside it, are never walked: a polygon much larger
 //! than the tile costs its vertex count plus the rows of the window it crosses.
 //!
 //! The value of a pixel is `round(255 * min(1, |∫ winding|))` over its square; with rings that
 //! do not overlap and share one orientation (the winding number is 0 or 1 everywhere), that is
-//! exactly the area of the pixel inside the polygon, up to the 1/65536 quantisation of each
-//! crossing. [`ZoneSet`](crate::ZoneSet) unions overlapping zones before rasterising, so its
-//! masks always meet that condition.
+//! the area of the pixel inside the polygon, up to the snapping of the vertices (at most
+//! 1/4096 px in x and y) and the rounding of each crossing to 1/4096 px: the boundary moves by
+//! less than 1/2000 px, far inside the 2/255 per pixel that the tests allow, even with several
+//! edges in one pixel. [`ZoneSet`](crate::ZoneSet) unions
+//! overlapping zones before rasterising, so its masks always meet that condition.
 //!
 //! The *touched* mask marks every cell that an edge (horizontal ones included) passes through,
 //! and every untouched cell whose winding integral is not zero: that is every pixel whose
-//! half-open square `[x, x+1) x [y, y+1)` meets the closed polygon, whatever its area, so a
-//! polygon smaller than a pixel still marks its pixel.
+//! half-open square `[x, x+1) x [y, y+1)` meets the closed (snapped) polygon, whatever its
+//! area, so a polygon smaller than a pixel still marks its pixel.
 
 use super::Mask;
 use crate::error::{Error, Result};
@@ -64,19 +84,29 @@ impl PixelWindow {
     }
 }
 
-/// One fixed-point unit of cover: a full pixel height.
-const ONE: i32 = 1 << 16;
+/// Fractional bits of the fixed-point coordinates: positions are multiples of 1/4096 px.
+const FRAC: u32 = 12;
+/// One pixel in fixed point.
+const ONE: i64 = 1 << FRAC;
 const ONE_F: f64 = ONE as f64;
-/// Largest coordinate magnitude accepted: integers stay exact in f64 well beyond it.
+/// A full pixel of area in the units of a cell value (`2^-(2 FRAC + 1)` px²).
+const FULL: i64 = 1 << (2 * FRAC + 1);
+/// Largest coordinate magnitude accepted (pixels): `2^50 * 2^FRAC` fits an `i64`.
 const MAX_COORD: f64 = (1u64 << 50) as f64;
+/// Adding 1.5 * 2^52 rounds an f64 of magnitude below 2^51 to an integer (ties to even), which
+/// then sits in the low bits of the sum: a rounding without a libm call.
+const MAGIC: f64 = 6_755_399_441_055_744.0;
+/// Rows rasterised together: the band's cell buffers stay in cache.
+const BAND: usize = 32;
 
-/// A non-horizontal edge, oriented top to bottom (`yt < yb`).
+/// A non-horizontal edge in fixed-point world coordinates, oriented top to bottom (`yt < yb`).
 #[derive(Debug, Clone, Copy)]
 struct Edge {
-    xt: f64,
-    yt: f64,
-    xb: f64,
-    yb: f64,
+    xt: i64,
+    yt: i64,
+    xb: i64,
+    yb: i64,
+    /// `dx / dy` and `dy / dx` (0 for a vertical edge).
     dxdy: f64,
     dydx: f64,
     /// +1 if the ring runs downwards along this edge, -1 if upwards.
@@ -116,33 +146,73 @@ struct Edge {
 #[derive(Debug, Default, Clone)]
 pub struct CoverageRasterizer {
     edges: Vec<Edge>,
-    /// Horizontal edges: (y, x_min, x_max). They add no cover but touch cells.
-    flats: Vec<[f64; 3]>,
+    /// Horizontal edges (and edges that snapped to a point): (y, x_min, x_max), fixed point.
+    /// They add no cover but touch cells.
+    flats: Vec<[i64; 3]>,
     scratch: Scratch,
 }
 
 #[derive(Debug, Default, Clone)]
 struct Scratch {
-    area: Vec<i32>,
+    /// Cell buffers of one band of rows: cover and area terms, and one bit per cell that an
+    /// edge reached.
+    area: Vec<i64>,
     cover: Vec<i32>,
-    /// One bit per column of the window: the cell was reached by an edge this row.
     seen: Vec<u64>,
-    /// Edge indices bucketed by their first row in the window (CSR layout).
-    bucket_start: Vec<u32>,
-    bucket: Vec<u32>,
-    /// Edges crossing the current row, with the x where they enter it.
-    active: Vec<(u32, f64)>,
-    /// Flat edges bucketed by row.
-    flat_start: Vec<u32>,
-    flat_bucket: Vec<u32>,
-    /// Fill cursors of the buckets.
-    cursor: Vec<u32>,
+    /// Per window row: the cover of the edges left of the window.
+    left: Vec<i32>,
+    /// Edges that reach the window.
+    live: Vec<Live>,
+    /// `live` indices bucketed by band (CSR layout); an edge is in every band it crosses.
+    band_start: Vec<u32>,
+    band_edges: Vec<u32>,
+    /// Flat edges inside the window: (row, first column, last column), sorted by row.
+    flat_cells: Vec<(u32, u32, u32)>,
+}
+
+/// An edge that reaches the window: its first and last window rows, and whether it leaves
+/// the window horizontally (so its pieces need clipping).
+#[derive(Debug, Clone, Copy)]
+struct Live {
+    e: Edge,
+    r0: u32,
+    r1: u32,
+    clip: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Output {
     Coverage,
     Touched,
+}
+
+/// The window in the fixed-point world frame.
+#[derive(Clone, Copy)]
+struct Frame {
+    /// First column (cells) and its left line (fixed point); right line of the last column.
+    cx0: i64,
+    fx0: i64,
+    fx1: i64,
+    cx1: i64,
+    w: usize,
+}
+
+/// `floor(v)` as an integer, for finite `v` (saturating beyond the `i64` range).
+#[inline(always)]
+fn floor_i64(v: f64) -> i64 {
+    let t = v as i64;
+    t - i64::from((t as f64) > v)
+}
+
+/// `v` rounded to an integer (ties to even while `|v| < 2^51`; beyond that, truncated:
+/// deterministic either way).
+#[inline(always)]
+fn round_i64(v: f64) -> i64 {
+    if v.abs() < (1u64 << 51) as f64 {
+        ((v + MAGIC).to_bits() as i64) - (MAGIC.to_bits() as i64)
+    } else {
+        v as i64
+    }
 }
 
 impl CoverageRasterizer {
@@ -185,32 +255,39 @@ impl CoverageRasterizer {
         if ring.len() < 2 {
             return Ok(());
         }
-        let mut prev = ring[ring.len() - 1];
+        // Snap down to the 1/4096 px grid: a vertex stays in its pixel.
+        let fix = |p: [f64; 2]| [floor_i64(p[0] * ONE_F), floor_i64(p[1] * ONE_F)];
+        let mut prev = fix(ring[ring.len() - 1]);
         for &p in ring {
+            let p = fix(p);
             self.push_edge(prev, p);
             prev = p;
         }
         Ok(())
     }
 
-    fn push_edge(&mut self, a: [f64; 2], b: [f64; 2]) {
+    fn push_edge(&mut self, a: [i64; 2], b: [i64; 2]) {
         if a[1] == b[1] {
-            if a[0] != b[0] {
-                self.flats.push([a[1], a[0].min(b[0]), a[0].max(b[0])]);
-            }
+            // Horizontal, or a point (kept, so a ring that snapped to a point still touches
+            // its pixel).
+            self.flats.push([a[1], a[0].min(b[0]), a[0].max(b[0])]);
             return;
         }
-        let (t, bt, dir) = if a[1] < b[1] { (a, b, 1) } else { (b, a, -1) };
-        let dy = bt[1] - t[1];
-        let dx = bt[0] - t[0];
+        // Branch-free orientation: rings turn both ways at random.
+        let down = a[1] < b[1];
+        let (xt, yt) = (if down { a[0] } else { b[0] }, a[1].min(b[1]));
+        let (xb, yb) = (if down { b[0] } else { a[0] }, a[1].max(b[1]));
+        let dy = yb as f64 - yt as f64;
+        let dx = xb as f64 - xt as f64;
+        let dydx = dy / dx;
         self.edges.push(Edge {
-            xt: t[0],
-            yt: t[1],
-            xb: bt[0],
-            yb: bt[1],
+            xt,
+            yt,
+            xb,
+            yb,
             dxdy: dx / dy,
-            dydx: if dx != 0.0 { dy / dx } else { 0.0 },
-            dir,
+            dydx: if dx != 0.0 { dydx } else { 0.0 },
+            dir: 2 * i32::from(down) - 1,
         });
     }
 
@@ -246,277 +323,361 @@ impl CoverageRasterizer {
         if w == 0 || h == 0 {
             return;
         }
-        let s = &mut self.scratch;
-        s.area.clear();
-        s.area.resize(w + 1, 0);
-        s.cover.clear();
-        s.cover.resize(w + 1, 0);
-        s.seen.clear();
-        s.seen.resize(w.div_ceil(64), 0);
-
-        let wx0 = window.x0 as f64;
-        let wx1 = wx0 + w as f64;
-        let wy0 = window.y0 as f64;
-        let wy1 = wy0 + h as f64;
-
-        // Bucket the edges by their first row inside the window (counting sort).
-        s.bucket_start.clear();
-        s.bucket_start.resize(h + 1, 0);
-        let row_range = |e: &Edge| -> Option<(usize, usize)> {
-            if e.yb <= wy0 || e.yt >= wy1 || e.xt.min(e.xb) >= wx1 {
-                return None;
-            }
-            let first = floor(e.yt).max(wy0) - wy0;
-            let last = (ceil(e.yb) - 1.0).min(wy1 - 1.0) - wy0;
-            Some((first as usize, last as usize))
+        let bytes = out.as_bytes_mut();
+        // Every coordinate is within ±2^50: a window beyond that is empty, and one that is not
+        // has fixed-point bounds that fit an i64.
+        let lim = 1i64 << 50;
+        let (wx0, wy0) = (window.x0, window.y0);
+        if wx0 > lim || wy0 > lim || wx0 + w as i64 <= -lim || wy0 + h as i64 <= -lim {
+            bytes.fill(0);
+            return;
+        }
+        let frame = Frame {
+            cx0: wx0,
+            fx0: wx0 << FRAC,
+            fx1: (wx0 + w as i64) << FRAC,
+            cx1: wx0 + w as i64,
+            w,
         };
+        let fy0 = wy0 << FRAC;
+        let fy1 = (wy0 + h as i64) << FRAC;
+        let words = w.div_ceil(64);
+        let s = &mut self.scratch;
+        // The band buffers are all zero between runs (`finish_row` clears what it reads),
+        // whatever the window's width: they only ever grow.
+        if s.area.len() < BAND * w {
+            s.area.resize(BAND * w, 0);
+            s.cover.resize(BAND * w, 0);
+        }
+        if s.seen.len() < BAND * words {
+            s.seen.resize(BAND * words, 0);
+        }
+        s.left.clear();
+        s.left.resize(h, 0);
+
+        // Edges that reach the window. Those entirely left of it only add cover to `left`.
+        s.live.clear();
         for e in &self.edges {
-            if let Some((first, _)) = row_range(e) {
-                s.bucket_start[first + 1] += 1;
+            if e.yb <= fy0 || e.yt >= fy1 {
+                continue;
+            }
+            let (xmin, xmax) = if e.xt <= e.xb {
+                (e.xt, e.xb)
+            } else {
+                (e.xb, e.xt)
+            };
+            if xmin >= frame.fx1 {
+                continue;
+            }
+            let r0 = ((e.yt >> FRAC).max(wy0) - wy0) as usize;
+            let r1 = (((e.yb - 1) >> FRAC).min(wy0 + h as i64 - 1) - wy0) as usize;
+            if xmax < frame.fx0 {
+                let mut yrow = fy0 + ((r0 as i64) << FRAC);
+                for l in &mut s.left[r0..=r1] {
+                    let ya = (e.yt - yrow).max(0);
+                    let yb = (e.yb - yrow).min(ONE);
+                    *l = l.wrapping_add(e.dir * (yb - ya) as i32);
+                    yrow += ONE;
+                }
+                continue;
+            }
+            s.live.push(Live {
+                e: *e,
+                r0: r0 as u32,
+                r1: r1 as u32,
+                clip: xmin < frame.fx0 || xmax >= frame.fx1,
+            });
+        }
+        // Bucket the live edges by band (counting sort).
+        let nb = h.div_ceil(BAND);
+        s.band_start.clear();
+        s.band_start.resize(nb + 1, 0);
+        for &Live { r0, r1, .. } in &s.live {
+            for b in r0 as usize / BAND..=r1 as usize / BAND {
+                s.band_start[b + 1] += 1;
             }
         }
-        for i in 0..h {
-            s.bucket_start[i + 1] += s.bucket_start[i];
+        for b in 0..nb {
+            s.band_start[b + 1] += s.band_start[b];
         }
-        s.bucket.clear();
-        s.bucket.resize(s.bucket_start[h] as usize, 0);
+        s.band_edges.clear();
+        s.band_edges.resize(s.band_start[nb] as usize, 0);
         {
-            s.cursor.clear();
-            s.cursor.extend_from_slice(&s.bucket_start);
-            for (i, e) in self.edges.iter().enumerate() {
-                if let Some((first, _)) = row_range(e) {
-                    s.bucket[s.cursor[first] as usize] = i as u32;
-                    s.cursor[first] += 1;
+            // Fill from the back with the end cursors, so `band_start` ends up as the starts.
+            let mut cursor = std::mem::take(&mut s.band_start);
+            cursor.copy_within(1..=nb, 0);
+            for (k, &Live { r0, r1, .. }) in s.live.iter().enumerate().rev() {
+                for c in &mut cursor[r0 as usize / BAND..=r1 as usize / BAND] {
+                    *c -= 1;
+                    s.band_edges[*c as usize] = k as u32;
                 }
             }
+            // `cursor[b]` is now the start of band b; restore the end sentinel.
+            cursor[nb] = s.band_edges.len() as u32;
+            s.band_start = cursor;
         }
         // Flat edges only matter for the touched mask.
-        s.flat_start.clear();
-        s.flat_start.resize(h + 1, 0);
-        s.flat_bucket.clear();
+        s.flat_cells.clear();
         if mode == Output::Touched {
-            let flat_row = |f: &[f64; 3]| -> Option<usize> {
-                let row = floor(f[0]);
-                (row >= wy0 && row < wy1 && f[2] >= wx0 && f[1] < wx1)
-                    .then_some((row - wy0) as usize)
-            };
             for f in &self.flats {
-                if let Some(r) = flat_row(f) {
-                    s.flat_start[r + 1] += 1;
+                if f[0] < fy0 || f[0] >= fy1 || f[2] < frame.fx0 || f[1] >= frame.fx1 {
+                    continue;
                 }
+                let c0 = (f[1] >> FRAC).max(wx0) - wx0;
+                let c1 = (f[2] >> FRAC).min(frame.cx1 - 1) - wx0;
+                s.flat_cells
+                    .push((((f[0] >> FRAC) - wy0) as u32, c0 as u32, c1 as u32));
             }
-            for i in 0..h {
-                s.flat_start[i + 1] += s.flat_start[i];
-            }
-            s.flat_bucket.resize(s.flat_start[h] as usize, 0);
-            let mut fill = s.flat_start.clone();
-            for (i, f) in self.flats.iter().enumerate() {
-                if let Some(r) = flat_row(f) {
-                    s.flat_bucket[fill[r] as usize] = i as u32;
-                    fill[r] += 1;
-                }
-            }
+            s.flat_cells.sort_unstable();
         }
 
-        s.active.clear();
-        let bytes = out.as_bytes_mut();
-        for row in 0..h {
-            let r = wy0 + row as f64;
-            for k in s.bucket_start[row]..s.bucket_start[row + 1] {
-                let idx = s.bucket[k as usize];
-                let e = &self.edges[idx as usize];
-                // x where the edge enters this row: the same expression `walk_row` uses for
-                // the exit of the row above, so caching it changes no bit.
-                let x = if e.yt >= r {
-                    e.xt
-                } else {
-                    e.xt + (r - e.yt) * e.dxdy
-                };
-                s.active.push((idx, x));
-            }
-            let mut left_cover = 0i32;
-            let mut i = 0;
-            while i < s.active.len() {
-                let (idx, x_enter) = s.active[i];
-                let e = &self.edges[idx as usize];
-                let (left, x_exit) = walk_row(
-                    e,
-                    r,
-                    x_enter,
-                    wx0,
-                    w,
-                    &mut s.area,
-                    &mut s.cover,
-                    &mut s.seen,
+        // Plain slices from here on: their pointers and lengths stay in registers.
+        let area: &mut [i64] = &mut s.area;
+        let cover: &mut [i32] = &mut s.cover;
+        let seen: &mut [u64] = &mut s.seen;
+        let left: &mut [i32] = &mut s.left;
+        let live: &[Live] = &s.live;
+        let band_start: &[u32] = &s.band_start;
+        let band_edges: &[u32] = &s.band_edges;
+        let flat_cells: &[(u32, u32, u32)] = &s.flat_cells;
+        let mut flat_k = 0;
+        for b in 0..nb {
+            let rb0 = b * BAND;
+            let rb1 = (rb0 + BAND).min(h);
+            walk_band(
+                live,
+                &band_edges[band_start[b] as usize..band_start[b + 1] as usize],
+                &frame,
+                fy0,
+                rb0,
+                rb1,
+                words,
+                area,
+                cover,
+                seen,
+                left,
+            );
+            while flat_k < flat_cells.len() && (flat_cells[flat_k].0 as usize) < rb1 {
+                let (r, c0, c1) = flat_cells[flat_k];
+                let lr = r as usize - rb0;
+                set_bits(
+                    &mut seen[lr * words..(lr + 1) * words],
+                    c0 as usize,
+                    c1 as usize + 1,
                 );
-                left_cover = left_cover.wrapping_add(left);
-                s.active[i].1 = x_exit;
-                if e.yb <= r + 1.0 {
-                    s.active.swap_remove(i);
-                } else {
-                    i += 1;
-                }
+                flat_k += 1;
             }
-            if mode == Output::Touched {
-                for k in s.flat_start[row]..s.flat_start[row + 1] {
-                    let f = self.flats[s.flat_bucket[k as usize] as usize];
-                    let c0 = (floor(f[1]).max(wx0) - wx0) as usize;
-                    let c1 = (floor(f[2]).min(wx1 - 1.0) - wx0) as usize;
-                    for c in c0..=c1 {
-                        s.seen[c >> 6] |= 1 << (c & 63);
-                    }
-                }
+            for row in rb0..rb1 {
+                let lr = row - rb0;
+                finish_row(
+                    &mut bytes[row * w..(row + 1) * w],
+                    left[row],
+                    &mut area[lr * w..(lr + 1) * w],
+                    &mut cover[lr * w..(lr + 1) * w],
+                    &mut seen[lr * words..(lr + 1) * words],
+                    mode,
+                );
             }
-            let line = &mut bytes[row * w..(row + 1) * w];
-            finish_row(
-                line,
-                left_cover,
-                &mut s.area,
-                &mut s.cover,
-                &mut s.seen,
-                mode,
+        }
+    }
+}
+
+/// Walks the edges `band_edges` (indices into `live`) over the rows `rb0..rb1` of one band.
+// Not inlined: the hot loops get their own register allocation, apart from `run`'s state.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn walk_band(
+    live: &[Live],
+    band_edges: &[u32],
+    frame: &Frame,
+    fy0: i64,
+    rb0: usize,
+    rb1: usize,
+    words: usize,
+    area: &mut [i64],
+    cover: &mut [i32],
+    seen: &mut [u64],
+    left: &mut [i32],
+) {
+    for &k in band_edges {
+        let l = &live[k as usize];
+        let ra = (l.r0 as usize).max(rb0);
+        let rb = (l.r1 as usize).min(rb1 - 1);
+        if l.clip {
+            walk_rows::<true>(
+                &l.e, frame, fy0, ra, rb, rb0, words, area, cover, seen, left,
+            );
+        } else {
+            walk_rows::<false>(
+                &l.e, frame, fy0, ra, rb, rb0, words, area, cover, seen, left,
             );
         }
     }
 }
 
-/// Quantises a row-local y in `[0, 1]` to fixed point (round half up).
-///
-/// Written without `f64::round`, which is a libm call on baseline x86-64.
-#[inline(always)]
-fn q(t: f64) -> i32 {
-    let v = t * ONE_F;
-    let v = if v > 0.0 { v } else { 0.0 };
-    let v = if v < ONE_F { v } else { ONE_F };
-    (v + 0.5) as i32
-}
-
-/// `x.floor()` for |x| < 2^62, without a libm call.
-#[inline(always)]
-fn floor(x: f64) -> f64 {
-    let t = x as i64 as f64;
-    if t > x { t - 1.0 } else { t }
-}
-
-/// `x.ceil()` for |x| < 2^62, without a libm call.
-#[inline(always)]
-fn ceil(x: f64) -> f64 {
-    let t = x as i64 as f64;
-    if t < x { t + 1.0 } else { t }
-}
-
-/// Walks edge `e` across row `r` (world row), adding area and cover terms to the cells of
-/// the window; returns the cover of the part of the row left of the window.
-// The row scratch is passed as separate slices so the borrows stay disjoint in the hot loop.
+/// Walks edge `e` over window rows `ra..=rb` (band rows from `rb0`), adding area and cover
+/// terms to the band's cells and the cover of the part left of the window to `left`. Without
+/// `CLIP` the edge must lie inside the window horizontally.
+// The band scratch is passed as separate slices so the borrows stay disjoint in the hot loop.
 #[allow(clippy::too_many_arguments)]
-#[inline]
-fn walk_row(
+#[inline(always)]
+fn walk_rows<const CLIP: bool>(
     e: &Edge,
-    r: f64,
-    x_top: f64,
-    wx0: f64,
-    w: usize,
-    area: &mut [i32],
+    f: &Frame,
+    fy0: i64,
+    ra: usize,
+    rb: usize,
+    rb0: usize,
+    words: usize,
+    area: &mut [i64],
     cover: &mut [i32],
     seen: &mut [u64],
-) -> (i32, f64) {
-    // Same values as y = max(yt, r), min(yb, r + 1) and their quantisation, with the
-    // common middle rows of an edge spared the work.
-    let (y_top, yq_top) = if e.yt > r {
-        (e.yt, q(e.yt - r))
-    } else {
-        (r, 0)
-    };
-    let r1 = r + 1.0;
-    let (y_bot, yq_bot, x_bot) = if e.yb < r1 {
-        (e.yb, q(e.yb - r), e.xb)
-    } else {
-        (r1, ONE, e.xt + (r1 - e.yt) * e.dxdy)
-    };
-    // Walk left to right; `yl`/`yr` are the quantised y at the left and right ends.
-    let (xl, xr, yl, yr) = if x_top <= x_bot {
-        (x_top, x_bot, yq_top, yq_bot)
-    } else {
-        (x_bot, x_top, yq_bot, yq_top)
-    };
-    let (ylo, yhi) = (yq_top, yq_bot);
-    let dir = e.dir;
-    let wx1 = wx0 + w as f64;
-
-    if xr < wx0 || (xr == wx0 && xl < wx0) {
-        // Entirely left of the window.
-        return (dir * (yq_bot - yq_top), x_bot);
-    }
-    if xl >= wx1 {
-        return (0, x_bot);
-    }
-    // The quantised y where the edge crosses the column line k (a world column).
-    let y_at_col = |k: f64| -> i32 {
-        let y = e.yt + (k - e.xt) * e.dydx;
-        q(y.max(y_top).min(y_bot) - r).max(ylo).min(yhi)
-    };
-
-    let cx = floor(xl);
-    if cx >= wx0 && xr <= cx + 1.0 {
-        // The common case: the piece stays in one cell.
-        let c = (cx - wx0) as usize;
-        let cov = dir * (yq_bot - yq_top);
-        let wq = q(cx + 1.0 - 0.5 * (xl + xr));
-        area[c] += ((i64::from(cov) * i64::from(wq) + (1 << 15)) >> 16) as i32;
-        cover[c] += cov;
-        seen[c >> 6] |= 1 << (c & 63);
-        return (0, x_bot);
-    }
-    // The piece crosses column lines. Cells c0..=c_last of the window get a part of it.
-    let (c0, xa0, ya0, left) = if cx < wx0 {
-        let y = y_at_col(wx0);
-        (wx0, wx0, y, dir * (y - yl).abs())
-    } else {
-        (cx, xl, yl, 0)
-    };
-    let c_last = (ceil(xr) - 1.0).min(wx1 - 1.0).max(c0);
-    let n = (c_last - c0) as usize + 1;
-    let base = (c0 - wx0) as usize;
-    // Quantised y where the piece leaves the last cell: its right end, or the window edge.
-    let y_exit = if c_last + 1.0 >= xr {
-        yr
-    } else {
-        y_at_col(c_last + 1.0)
-    };
-    let add =
-        |area: &mut [i32], cover: &mut [i32], j: usize, xa: f64, xb: f64, ya: i32, yb: i32| {
-            let cov = dir * (yb - ya).abs();
-            let wq = q(c0 + j as f64 + 1.0 - 0.5 * (xa + xb));
-            area[base + j] += ((i64::from(cov) * i64::from(wq) + (1 << 15)) >> 16) as i32;
-            cover[base + j] += cov;
+    left: &mut [i32],
+) {
+    let (xt_f, yt_f) = (e.xt as f64, e.yt as f64);
+    // The x where the edge crosses the row line `yrow`: a function of the edge and the line.
+    let x_at_row = |yrow: i64| e.xt.wrapping_add(round_i64((yrow as f64 - yt_f) * e.dxdy));
+    let mut yrow = fy0 + ((ra as i64) << FRAC);
+    let mut xa = if e.yt >= yrow { e.xt } else { x_at_row(yrow) };
+    let mut cell0 = (ra - rb0) * f.w;
+    let mut word0 = (ra - rb0) * words;
+    for l in &mut left[ra..=rb] {
+        let ya = if e.yt > yrow { (e.yt - yrow) as i32 } else { 0 };
+        let ynext = yrow + ONE;
+        let (yb, xb) = if e.yb < ynext {
+            ((e.yb - yrow) as i32, e.xb)
+        } else {
+            (ONE as i32, x_at_row(ynext))
         };
-    if n == 1 {
-        add(area, cover, 0, xa0, xr.min(c0 + 1.0), ya0, y_exit);
-    } else {
-        // n >= 2: the piece runs past the line c0 + 1.
-        let mut y_prev = y_at_col(c0 + 1.0);
-        add(area, cover, 0, xa0, c0 + 1.0, ya0, y_prev);
-        // Cells crossed from side to side: the area term is exactly half the cover
-        // (q(0.5) = 32768), as the general formula gives.
-        for j in 1..n - 1 {
-            let y = y_at_col(c0 + (j + 1) as f64);
-            let cov = dir * (y - y_prev).abs();
-            area[base + j] += ((i64::from(cov) * (1 << 15) + (1 << 15)) >> 16) as i32;
-            cover[base + j] += cov;
-            y_prev = y;
-        }
-        add(
+        let lc = row_segment::<CLIP>(
+            e,
+            f,
+            xt_f,
+            yt_f - yrow as f64,
+            xa,
+            ya,
+            xb,
+            yb,
+            cell0,
+            word0,
             area,
             cover,
-            n - 1,
-            c_last,
-            xr.min(c_last + 1.0),
-            y_prev,
-            y_exit,
+            seen,
         );
+        if CLIP {
+            *l = l.wrapping_add(lc);
+        }
+        xa = xb;
+        yrow = ynext;
+        cell0 += f.w;
+        word0 += words;
     }
-    set_bits(seen, base, base + n);
-    (left, x_bot)
+}
+
+/// Adds the piece of edge `e` inside one row, from `(xa, ya)` to `(xb, yb)` (x in fixed-point
+/// world coordinates, y row-local, `ya < yb`), to the row's cells (from `cell0` in `area` and
+/// `cover`, from `word0` in `seen`); returns the cover of the part left of the window. `off`
+/// is the edge's top y relative to the row. Without `CLIP` the piece must lie inside the
+/// window horizontally.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn row_segment<const CLIP: bool>(
+    e: &Edge,
+    f: &Frame,
+    xt_f: f64,
+    off: f64,
+    xa: i64,
+    ya: i32,
+    xb: i64,
+    yb: i32,
+    cell0: usize,
+    word0: usize,
+    area: &mut [i64],
+    cover: &mut [i32],
+    seen: &mut [u64],
+) -> i32 {
+    let cov = e.dir * (yb - ya);
+    let (xl, xr) = if xa <= xb { (xa, xb) } else { (xb, xa) };
+    if CLIP {
+        if xr < f.fx0 || (xr == f.fx0 && xl < f.fx0) {
+            return cov;
+        }
+        if xl >= f.fx1 {
+            return 0;
+        }
+    }
+    let cl = xl >> FRAC;
+    let cr = if xr > xl { (xr - 1) >> FRAC } else { cl };
+    if cl == cr {
+        // The common case: the piece stays in one cell (inside the window: see above).
+        let c = (cl - f.cx0) as usize;
+        let fx = xa + xb - 2 * (cl << FRAC);
+        cover[cell0 + c] = cover[cell0 + c].wrapping_add(cov);
+        area[cell0 + c] += i64::from(cov) * fx;
+        seen[word0 + (c >> 6)] |= 1 << (c & 63);
+        return 0;
+    }
+    // The piece crosses column lines: walk it left to right. `s` signs the y differences.
+    let (s, yl, yr) = if xa <= xb {
+        (e.dir, ya, yb)
+    } else {
+        (-e.dir, yb, ya)
+    };
+    // The row-local y where the edge crosses the column line `x`, kept inside the piece's
+    // rows: a function of the edge, the row and the line only.
+    let y_at = |x: i64| -> i32 {
+        let v = (x as f64 - xt_f) * e.dydx + off;
+        ((v + MAGIC).to_bits() as i32).max(ya).min(yb)
+    };
+    let mut left = 0;
+    let (c0, fx_start, y_start) = if CLIP && cl < f.cx0 {
+        let y = y_at(f.fx0);
+        left = s * (y - yl);
+        (f.cx0, 0, y)
+    } else {
+        (cl, xl - (cl << FRAC), yl)
+    };
+    let (c1, fx_end, y_end) = if CLIP && cr >= f.cx1 {
+        (f.cx1 - 1, ONE, y_at(f.fx1))
+    } else {
+        (cr, xr - (cr << FRAC), yr)
+    };
+    let i0 = (c0 - f.cx0) as usize;
+    let i1 = (c1 - f.cx0) as usize;
+    let cover = &mut cover[cell0..cell0 + f.w];
+    let area = &mut area[cell0..cell0 + f.w];
+    if i0 == i1 {
+        let cov = s * (y_end - y_start);
+        cover[i0] = cover[i0].wrapping_add(cov);
+        area[i0] += i64::from(cov) * (fx_start + fx_end);
+        seen[word0 + (i0 >> 6)] |= 1 << (i0 & 63);
+        return left;
+    }
+    let mut x = (c0 + 1) << FRAC;
+    let mut yp = y_at(x);
+    let cov = s * (yp - y_start);
+    cover[i0] = cover[i0].wrapping_add(cov);
+    area[i0] += i64::from(cov) * (fx_start + ONE);
+    // Cells crossed from side to side: the area term is the cover times one pixel.
+    for i in i0 + 1..i1 {
+        x += ONE;
+        let y = y_at(x);
+        let cov = s * (y - yp);
+        cover[i] = cover[i].wrapping_add(cov);
+        area[i] += i64::from(cov) << FRAC;
+        yp = y;
+    }
+    let cov = s * (y_end - yp);
+    cover[i1] = cover[i1].wrapping_add(cov);
+    area[i1] += i64::from(cov) * fx_end;
+    if i1 - i0 < 8 {
+        for i in i0..=i1 {
+            seen[word0 + (i >> 6)] |= 1 << (i & 63);
+        }
+    } else {
+        set_bits(&mut seen[word0..], i0, i1 + 1);
+    }
+    left
 }
 
 /// Sets bits `lo..hi` of a bit set.
@@ -537,10 +698,11 @@ fn set_bits(seen: &mut [u64], lo: usize, hi: usize) {
     }
 }
 
+/// The coverage byte of a cell value `v` (units of `2^-(2 FRAC + 1)` px²).
 #[inline(always)]
-fn coverage_byte(v: i32) -> u8 {
-    let a = v.unsigned_abs().min(ONE as u32);
-    ((a * 255 + (1 << 15)) >> 16) as u8
+fn coverage_byte(v: i64) -> u8 {
+    let a = v.unsigned_abs().min(FULL as u64);
+    ((a * 255 + (FULL as u64 >> 1)) >> (2 * FRAC + 1)) as u8
 }
 
 /// Writes one row: runs of untouched cells get the running winding value; touched cells get
@@ -549,7 +711,7 @@ fn coverage_byte(v: i32) -> u8 {
 fn finish_row(
     line: &mut [u8],
     left_cover: i32,
-    area: &mut [i32],
+    area: &mut [i64],
     cover: &mut [i32],
     seen: &mut [u64],
     mode: Output,
@@ -558,7 +720,7 @@ fn finish_row(
     let mut pos = 0usize;
     let span_value = |acc: i32| -> u8 {
         match mode {
-            Output::Coverage => coverage_byte(acc),
+            Output::Coverage => coverage_byte(i64::from(acc) << (FRAC + 1)),
             Output::Touched => {
                 if acc != 0 {
                     255
@@ -577,11 +739,11 @@ fn finish_row(
             if c > pos {
                 line[pos..c].fill(span_value(acc));
             }
+            acc = acc.wrapping_add(cover[c]);
             line[c] = match mode {
-                Output::Coverage => coverage_byte(acc.wrapping_add(area[c])),
+                Output::Coverage => coverage_byte((i64::from(acc) << (FRAC + 1)) - area[c]),
                 Output::Touched => 255,
             };
-            acc = acc.wrapping_add(cover[c]);
             area[c] = 0;
             cover[c] = 0;
             pos = c + 1;
@@ -687,6 +849,44 @@ mod tests {
         for y in 0..4 {
             assert_eq!(m.row(y), &[255, 255, 255, 255, 128, 0, 0, 0]);
         }
+    }
+
+    #[test]
+    fn huge_edges_stitch_far_from_the_origin() {
+        // Edges trillions of pixels long, seen through windows around 2^40: the tiles equal the
+        // crops of the block, for both kinds.
+        let b = (1i64 << 40) as f64;
+        let (px, py, t) = (b + 32.3, b + 30.1, 2f64.powi(47));
+        let tri = vec![
+            [px - t, py - 0.37 * t],
+            [px + t, py + 0.37 * t],
+            [px - t / 2.0, py + t / 2.0],
+        ];
+        for mode in [Output::Coverage, Output::Touched] {
+            let block = raster(
+                std::slice::from_ref(&tri),
+                win(1 << 40, 1 << 40, 64, 64),
+                mode,
+            );
+            assert!(block.count_nonzero() > 0 && block.count_nonzero() < 64 * 64);
+            for (i, j) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                let w = win((1 << 40) + 32 * i, (1 << 40) + 32 * j, 32, 32);
+                let tile = raster(std::slice::from_ref(&tri), w, mode);
+                assert_eq!(tile, block.crop(32 * i as u32, 32 * j as u32, 32, 32));
+            }
+        }
+        // Windows beyond the coordinate range are empty.
+        let far = raster(&[tri], win(i64::MAX - 100, 0, 8, 8), Output::Touched);
+        assert!(far.is_clear());
+    }
+
+    #[test]
+    fn polygon_that_snaps_to_a_point_touches_its_pixel() {
+        let x = 1_234_567.5;
+        let tiny = vec![[x, 7.5], [x + 1e-5, 7.5], [x + 1e-5, 7.500_01]];
+        let t = raster(&[tiny], win(1_234_560, 0, 16, 16), Output::Touched);
+        assert_eq!(t.count_nonzero(), 1);
+        assert_eq!(t.get(7, 7), 255);
     }
 
     #[test]
