@@ -52,6 +52,10 @@ impl std::fmt::Display for TilePlan {
 pub struct MaskOptions {
     /// Dilation of the redaction mask in world pixels, for the resampling of the imagery
     /// (default 2). At most 64.
+    ///
+    /// With 0, the mask is exactly the pixels whose square meets a grown zone, up to the
+    /// rasteriser's 1/4096 px vertex snapping: a zone that enters a pixel by less than
+    /// 1/4096 px may leave it unmarked. Any value of 1 or more covers that.
     pub resample_px: u32,
 }
 
