@@ -7,7 +7,8 @@ use tileredact::{Datum, DatumTransform, Region};
 libfuzzer_sys::fuzz_target!(|input: (u8, u8, u8, Vec<(f64, f64)>)| {
     let (from, to, region, points) = input;
     let datum = |v: u8| Datum::ALL[usize::from(v) % Datum::ALL.len()];
-    let region = [Region::Everywhere, Region::BoundingBox, Region::Polygon][usize::from(region) % 3];
+    let region =
+        [Region::Everywhere, Region::BoundingBox, Region::Polygon][usize::from(region) % 3];
     let t = DatumTransform::new(datum(from), datum(to)).with_region(region);
     let mut batch: Vec<[f64; 2]> = points.iter().map(|&(lon, lat)| [lon, lat]).collect();
     if t.apply(&mut batch).is_ok() {
