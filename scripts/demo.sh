@@ -16,7 +16,7 @@ mkdir -p "$out"
 for z in 8 9 10 11 12; do
     "$bin" plan --zones "$zones" --zoom "$z" > "$out/plan-z$z.txt"
 done
-cat "$out"/plan-z10.txt | sed 's/^/  z10 /'
+echo "z10 tiles to redact:"; sed 's/^/  /' "$out/plan-z10.txt"
 # The masks of every non-clear z10 tile.
 while read -r tile plan; do
     name=${tile//\//-}
