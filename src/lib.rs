@@ -56,3 +56,8 @@ pub use tile::{
     mercator_to_lnglat,
 };
 pub use zone::{Zone, ZoneSet};
+
+/// The README's examples, compiled and run as doc tests so the README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
