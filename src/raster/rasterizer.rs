@@ -258,8 +258,16 @@ struct Frame {
 /// `floor(v)` as an integer, for finite `v` (saturating beyond the `i64` range).
 #[inline(always)]
 fn floor_i64(v: f64) -> i64 {
-    let t = v as i64;
-    t - i64::from((t as f64) > v)
+    if v.abs() < (1u64 << 51) as f64 {
+        // Rounded to the nearest integer with `MAGIC` (exact), then stepped down if that went
+        // up: no conversion between integers and floats on the way.
+        let big = v + MAGIC;
+        let r = (big.to_bits() as i64) - (MAGIC.to_bits() as i64);
+        r - i64::from(big - MAGIC > v)
+    } else {
+        let t = v as i64;
+        t - i64::from((t as f64) > v)
+    }
 }
 
 /// `v` rounded to an integer (ties to even while `|v| < 2^51`; beyond that, truncated:
@@ -475,7 +483,8 @@ impl CoverageRasterizer {
                 let cl = xmin >> FRAC;
                 let cr = if xmax > xmin { (xmax - 1) >> FRAC } else { cl };
                 if cr - cl <= 1 {
-                    short_edge(e, &frame, wy0, h, &mut s.direct);
+                    let two_rows = (e.yb - 1) >> FRAC != e.yt >> FRAC;
+                    short_edge(e, &frame, wy0, h, two_rows, cr != cl, &mut s.direct);
                     continue;
                 }
             }
@@ -590,33 +599,62 @@ impl CoverageRasterizer {
 /// Adds a short edge (at most two rows by two columns, inside the window horizontally, so
 /// never clipped) to the cell lists of its bands: the same pieces, crossings and terms as
 /// [`walk_rows`] and [`row_segment`] compute, bit for bit, without the walk's bookkeeping.
+///
+/// An edge of one row ends at `(xb, yb)` even if `yb` is on the next row line: the walk then
+/// ends it where it crosses that line, which is `xb` exactly (the edge is less than two pixels
+/// wide and every step is exact).
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn short_edge(e: &Seg, f: &Frame, wy0: i64, h: usize, direct: &mut [Vec<Cell>]) {
+fn short_edge(
+    e: &Seg,
+    f: &Frame,
+    wy0: i64,
+    h: usize,
+    two_rows: bool,
+    two_cols: bool,
+    direct: &mut [Vec<Cell>],
+) {
     let rt = e.yt >> FRAC;
     let yrow = rt << FRAC;
     let ynext = yrow + ONE;
     let ya = (e.yt - yrow) as i32;
-    if e.yb < ynext {
-        // One row (inside the window: the edge reaches it).
-        let xl = e.xt.min(e.xb);
-        let xr = e.xt.max(e.xb);
-        let cl = xl >> FRAC;
-        let cr = if xr > xl { (xr - 1) >> FRAC } else { cl };
-        let yb = (e.yb - yrow) as i32;
-        let row = (rt - wy0) as usize;
-        if cl == cr {
-            let cov = e.dir * (yb - ya);
-            direct[row / BAND].push(Cell {
-                c: (cl - f.cx0) as u32,
-                lr: (row % BAND) as u32,
-                cover: cov,
-                area: i64::from(cov) * (e.xt + e.xb - 2 * (cl << FRAC)),
-            });
-        } else {
-            let (_, dydx) = e.slopes();
-            short_piece(e, f, dydx, yrow, e.xt, ya, e.xb, yb, row, direct);
+    // A piece inside one cell (that of its left end, as in `row_segment`).
+    let mut one_cell = |row: i64, xa: i64, xb: i64, cov: i32| {
+        let row = (row - wy0) as usize;
+        let cl = xa.min(xb) >> FRAC;
+        direct[row / BAND].push(Cell {
+            c: (cl - f.cx0) as u32,
+            lr: (row % BAND) as u32,
+            cover: cov,
+            area: i64::from(cov) * (xa + xb - 2 * (cl << FRAC)),
+        });
+    };
+    match (two_rows, two_cols) {
+        (false, false) => {
+            one_cell(rt, e.xt, e.xb, e.dir * ((e.yb - yrow) as i32 - ya));
+            return;
         }
-        return;
+        (false, true) => {
+            let (_, dydx) = e.slopes();
+            let yb = (e.yb - yrow) as i32;
+            let row = (rt - wy0) as usize;
+            short_piece(e, f, dydx, yrow, e.xt, ya, e.xb, yb, row, direct);
+            return;
+        }
+        (true, false) => {
+            // Both pieces lie in one column (the crossing is between the ends).
+            let (dxdy, _) = e.slopes();
+            let xm =
+                e.xt.wrapping_add(round_i64((ynext as f64 - e.yt as f64) * dxdy));
+            if rt >= wy0 {
+                one_cell(rt, e.xt, xm, e.dir * (ONE as i32 - ya));
+            }
+            if rt + 1 < wy0 + h as i64 {
+                one_cell(rt + 1, xm, e.xb, e.dir * (e.yb - ynext) as i32);
+            }
+            return;
+        }
+        (true, true) => {}
     }
     let (dxdy, dydx) = e.slopes();
     let xm =
@@ -1199,6 +1237,27 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn floor_is_floor() {
+        let mut rng = Rng(0x1234_5678_9ABC_DEF1);
+        let mut vals = vec![0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.5, -2.5, 1e-300, -1e-300];
+        for _ in 0..100_000 {
+            let e = (rng.f() * 64.0) as i32;
+            let v = (rng.f() - 0.5) * 2f64.powi(e);
+            vals.extend([v, v.round(), v.floor() + 0.5, -(v.round())]);
+        }
+        vals.extend([
+            2f64.powi(51),
+            -(2f64.powi(51)),
+            2f64.powi(51) - 0.5,
+            3e18,
+            -3e18,
+        ]);
+        for v in vals {
+            assert_eq!(floor_i64(v), v.floor() as i64, "{v}");
         }
     }
 
