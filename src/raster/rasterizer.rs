@@ -464,8 +464,10 @@ impl CoverageRasterizer {
             if xmin >= frame.fx1 {
                 continue;
             }
-            let r0 = ((e.yt >> FRAC).max(wy0) - wy0) as usize;
-            let r1 = (((e.yb - 1) >> FRAC).min(wy0 + h as i64 - 1) - wy0) as usize;
+            // First and last rows, first and last columns (world).
+            let (rt, rl) = (e.yt >> FRAC, (e.yb - 1) >> FRAC);
+            let r0 = (rt.max(wy0) - wy0) as usize;
+            let r1 = (rl.min(wy0 + h as i64 - 1) - wy0) as usize;
             if xmax < frame.fx0 {
                 let mut yrow = fy0 + ((r0 as i64) << FRAC);
                 for l in &mut s.left[r0..=r1] {
@@ -477,16 +479,12 @@ impl CoverageRasterizer {
                 continue;
             }
             let clip = xmin < frame.fx0 || xmax >= frame.fx1;
+            let (cl, cr) = (xmin >> FRAC, (xmax - i64::from(xmax > xmin)) >> FRAC);
             // Short edges (at most two rows by two columns, inside the window horizontally)
             // skip the band walk: their cells go straight to their band's list.
-            if short_ok && !clip && ((e.yb - 1) >> FRAC) - (e.yt >> FRAC) <= 1 {
-                let cl = xmin >> FRAC;
-                let cr = if xmax > xmin { (xmax - 1) >> FRAC } else { cl };
-                if cr - cl <= 1 {
-                    let two_rows = (e.yb - 1) >> FRAC != e.yt >> FRAC;
-                    short_edge(e, &frame, wy0, h, two_rows, cr != cl, &mut s.direct);
-                    continue;
-                }
+            if short_ok & !clip & (rl - rt <= 1) & (cr - cl <= 1) {
+                short_edge(e, &frame, wy0, h, rl != rt, cr != cl, &mut s.direct);
+                continue;
             }
             s.live.push(Live {
                 e: e.edge(),
@@ -618,20 +616,17 @@ fn short_edge(
     let yrow = rt << FRAC;
     let ynext = yrow + ONE;
     let ya = (e.yt - yrow) as i32;
-    // A piece inside one cell (that of its left end, as in `row_segment`).
-    let mut one_cell = |row: i64, xa: i64, xb: i64, cov: i32| {
-        let row = (row - wy0) as usize;
-        let cl = xa.min(xb) >> FRAC;
-        direct[row / BAND].push(Cell {
-            c: (cl - f.cx0) as u32,
-            lr: (row % BAND) as u32,
-            cover: cov,
-            area: i64::from(cov) * (xa + xb - 2 * (cl << FRAC)),
-        });
-    };
     match (two_rows, two_cols) {
         (false, false) => {
-            one_cell(rt, e.xt, e.xb, e.dir * ((e.yb - yrow) as i32 - ya));
+            one_cell(
+                f,
+                wy0,
+                direct,
+                rt,
+                e.xt,
+                e.xb,
+                e.dir * ((e.yb - yrow) as i32 - ya),
+            );
             return;
         }
         (false, true) => {
@@ -647,10 +642,18 @@ fn short_edge(
             let xm =
                 e.xt.wrapping_add(round_i64((ynext as f64 - e.yt as f64) * dxdy));
             if rt >= wy0 {
-                one_cell(rt, e.xt, xm, e.dir * (ONE as i32 - ya));
+                one_cell(f, wy0, direct, rt, e.xt, xm, e.dir * (ONE as i32 - ya));
             }
             if rt + 1 < wy0 + h as i64 {
-                one_cell(rt + 1, xm, e.xb, e.dir * (e.yb - ynext) as i32);
+                one_cell(
+                    f,
+                    wy0,
+                    direct,
+                    rt + 1,
+                    xm,
+                    e.xb,
+                    e.dir * (e.yb - ynext) as i32,
+                );
             }
             return;
         }
@@ -688,6 +691,21 @@ fn short_edge(
             direct,
         );
     }
+}
+
+/// A piece of a short edge inside one cell of world row `row` (the cell of its left end, as
+/// in [`row_segment`]), from `xa` to `xb`, with cover `cov`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn one_cell(f: &Frame, wy0: i64, direct: &mut [Vec<Cell>], row: i64, xa: i64, xb: i64, cov: i32) {
+    let row = (row - wy0) as usize;
+    let cl = xa.min(xb) >> FRAC;
+    direct[row / BAND].push(Cell {
+        c: (cl - f.cx0) as u32,
+        lr: (row % BAND) as u32,
+        cover: cov,
+        area: i64::from(cov) * (xa + xb - 2 * (cl << FRAC)),
+    });
 }
 
 /// One row's piece of a short edge, from `(xa, ya)` to `(xb, yb)` (as in [`row_segment`],
