@@ -23,11 +23,12 @@
 //! is walked over its rows there, then the band's rows are finished. The buffers are cleared
 //! by the finishing pass, cell by cell, so they stay zero between runs.
 //!
-//! **Short edges.** An edge of at most two rows by two columns that lies inside the window
-//! horizontally (the common case for detailed outlines: edges shorter than a pixel) is not
-//! bucketed or walked: its one to four cell terms are computed on the spot, with the very
-//! expressions the walk uses (so the same bits), and appended to its band's cell list, which
-//! the band pass adds to the buffers before finishing the rows. This only happens for windows
+//! **Short edges.** An edge that lies inside the window horizontally and spans at most two
+//! rows by two columns, or one column and any number of rows (the common cases for detailed
+//! outlines: edges shorter than a pixel, steep edges), is not bucketed or walked: its cell
+//! terms (one per row, two for a row where it crosses a column line) are computed on the
+//! spot, with the very expressions the walk uses (so the same bits), and appended to its
+//! band's cell list, which the band pass adds to the buffers before finishing the rows. This only happens for windows
 //! within ±2^39 px, where every conversion and difference involved is exact.
 //!
 //! Two choices make the masks of adjacent tiles stitch *byte for byte*:
@@ -480,10 +481,11 @@ impl CoverageRasterizer {
             }
             let clip = xmin < frame.fx0 || xmax >= frame.fx1;
             let (cl, cr) = (xmin >> FRAC, (xmax - i64::from(xmax > xmin)) >> FRAC);
-            // Short edges (at most two rows by two columns, inside the window horizontally)
+            // Short edges (inside the window horizontally; two rows by two columns at most, or
+            // one column)
             // skip the band walk: their cells go straight to their band's list.
-            if short_ok & !clip & (rl - rt <= 1) & (cr - cl <= 1) {
-                short_edge(e, &frame, wy0, h, rl != rt, cr != cl, &mut s.direct);
+            if short_ok & !clip & (cr - cl <= 1) & ((rl - rt <= 1) | (cr == cl)) {
+                short_edge(e, &frame, wy0, h, rl - rt, cr != cl, &mut s.direct);
                 continue;
             }
             s.live.push(Live {
@@ -594,8 +596,8 @@ impl CoverageRasterizer {
     }
 }
 
-/// Adds a short edge (at most two rows by two columns, inside the window horizontally, so
-/// never clipped) to the cell lists of its bands: the same pieces, crossings and terms as
+/// Adds a short edge (inside the window horizontally, so never clipped; at most two rows by
+/// two columns, or one column by `rows + 1` rows) to the cell lists of its bands: the same pieces, crossings and terms as
 /// [`walk_rows`] and [`row_segment`] compute, bit for bit, without the walk's bookkeeping.
 ///
 /// An edge of one row ends at `(xb, yb)` even if `yb` is on the next row line: the walk then
@@ -608,7 +610,7 @@ fn short_edge(
     f: &Frame,
     wy0: i64,
     h: usize,
-    two_rows: bool,
+    rows: i64,
     two_cols: bool,
     direct: &mut [Vec<Cell>],
 ) {
@@ -616,8 +618,8 @@ fn short_edge(
     let yrow = rt << FRAC;
     let ynext = yrow + ONE;
     let ya = (e.yt - yrow) as i32;
-    match (two_rows, two_cols) {
-        (false, false) => {
+    match (rows, two_cols) {
+        (0, false) => {
             one_cell(
                 f,
                 wy0,
@@ -629,14 +631,14 @@ fn short_edge(
             );
             return;
         }
-        (false, true) => {
+        (0, true) => {
             let (_, dydx) = e.slopes();
             let yb = (e.yb - yrow) as i32;
             let row = (rt - wy0) as usize;
             short_piece(e, f, dydx, yrow, e.xt, ya, e.xb, yb, row, direct);
             return;
         }
-        (true, false) => {
+        (1, false) => {
             // Both pieces lie in one column (the crossing is between the ends).
             let (dxdy, _) = e.slopes();
             let xm =
@@ -657,7 +659,30 @@ fn short_edge(
             }
             return;
         }
-        (true, true) => {}
+        (1, true) => {}
+        _ => {
+            // One column, more rows: the walk's pieces, one cell each.
+            let (dxdy, _) = e.slopes();
+            let x_at_row = |yrow: i64| {
+                e.xt.wrapping_add(round_i64((yrow as f64 - e.yt as f64) * dxdy))
+            };
+            let (ra, rb) = (rt.max(wy0), ((e.yb - 1) >> FRAC).min(wy0 + h as i64 - 1));
+            let mut yrow = ra << FRAC;
+            let mut xa = if e.yt >= yrow { e.xt } else { x_at_row(yrow) };
+            for row in ra..=rb {
+                let ya = if e.yt > yrow { e.yt - yrow } else { 0 };
+                let ynext = yrow + ONE;
+                let (yb, xb) = if e.yb < ynext {
+                    (e.yb - yrow, e.xb)
+                } else {
+                    (ONE, x_at_row(ynext))
+                };
+                one_cell(f, wy0, direct, row, xa, xb, e.dir * (yb - ya) as i32);
+                xa = xb;
+                yrow = ynext;
+            }
+            return;
+        }
     }
     let (dxdy, dydx) = e.slopes();
     let xm =
@@ -1187,15 +1212,17 @@ mod tests {
     /// Rings of short edges (random walks with sub-pixel to two-pixel steps), some with
     /// vertices on the pixel grid, around `(ox, oy)`.
     fn short_rings(rng: &mut Rng, ox: f64, oy: f64) -> Vec<Vec<[f64; 2]>> {
-        (0..6)
+        (0..7)
             .map(|k| {
-                let step = [0.1, 0.4, 1.0, 1.9, 0.7, 2.6][k];
+                let step = [0.1, 0.4, 1.0, 1.9, 0.7, 2.6, 0.3][k];
+                // The last kind: steep edges, several rows tall but narrow.
+                let tall = if k == 6 { 30.0 } else { 1.0 };
                 let n = 20 + (rng.f() * 200.0) as usize;
                 let (mut x, mut y) = (ox + rng.f() * 40.0, oy + rng.f() * 40.0);
                 let mut ring = Vec::with_capacity(n);
                 for _ in 0..n {
                     x += (rng.f() - 0.5) * step;
-                    y += (rng.f() - 0.5) * step;
+                    y += (rng.f() - 0.5) * step * tall;
                     if rng.f() < 0.1 {
                         // On a grid line (or a corner).
                         x = x.round();
