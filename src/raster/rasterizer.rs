@@ -219,6 +219,28 @@ struct Scratch {
     flat_cells: Vec<(u32, u32, u32)>,
 }
 
+/// Adds the edge from `a` to `b` (fixed point) to `edges`, or to `flats` if it is horizontal.
+#[inline(always)]
+fn push_edge(edges: &mut Vec<Seg>, flats: &mut Vec<[i64; 3]>, a: [i64; 2], b: [i64; 2]) {
+    if a[1] == b[1] {
+        // Horizontal, or a point (kept, so a ring that snapped to a point still touches
+        // its pixel).
+        flats.push([a[1], a[0].min(b[0]), a[0].max(b[0])]);
+        return;
+    }
+    // Branch-free orientation: rings turn both ways at random.
+    let down = a[1] < b[1];
+    let (xt, yt) = (if down { a[0] } else { b[0] }, a[1].min(b[1]));
+    let (xb, yb) = (if down { b[0] } else { a[0] }, a[1].max(b[1]));
+    edges.push(Seg {
+        xt,
+        yt,
+        xb,
+        yb,
+        dir: 2 * i32::from(down) - 1,
+    });
+}
+
 /// The area and cover terms of a short edge in one cell: column in the window, row in the
 /// band.
 #[derive(Debug, Clone, Copy)]
@@ -226,7 +248,8 @@ struct Cell {
     c: u32,
     lr: u32,
     cover: i32,
-    area: i64,
+    /// At most `ONE * 2 ONE` in magnitude: fits.
+    area: i32,
 }
 
 /// An edge that reaches the window: its first and last window rows, and whether it leaves
@@ -319,8 +342,13 @@ impl CoverageRasterizer {
         }
         // One pass: positions are checked as they are snapped, and whatever the ring added is
         // taken back if one was invalid.
-        let (n_edges, n_flats) = (self.edges.len(), self.flats.len());
-        self.edges.reserve(ring.len());
+        // The vectors are taken out of `self` for the loop, so their lengths stay in registers.
+        let (mut edges, mut flats) = (
+            std::mem::take(&mut self.edges),
+            std::mem::take(&mut self.flats),
+        );
+        let (n_edges, n_flats) = (edges.len(), flats.len());
+        edges.reserve(ring.len());
         // Snap down to the 1/4096 px grid: a vertex stays in its pixel.
         let fix = |p: [f64; 2]| [floor_i64(p[0] * ONE_F), floor_i64(p[1] * ONE_F)];
         let mut ok = true;
@@ -328,15 +356,15 @@ impl CoverageRasterizer {
         for &p in ring {
             ok &= valid(&p);
             let p = fix(p);
-            self.push_edge(prev, p);
+            push_edge(&mut edges, &mut flats, prev, p);
             prev = p;
         }
         if !ok {
-            self.edges.truncate(n_edges);
-            self.flats.truncate(n_flats);
-            return Err(Self::invalid(ring));
+            edges.truncate(n_edges);
+            flats.truncate(n_flats);
         }
-        Ok(())
+        (self.edges, self.flats) = (edges, flats);
+        if ok { Ok(()) } else { Err(Self::invalid(ring)) }
     }
 
     /// The error for a ring with an invalid position (the first one).
@@ -354,26 +382,6 @@ impl CoverageRasterizer {
                 p[0], p[1]
             ),
         )
-    }
-
-    fn push_edge(&mut self, a: [i64; 2], b: [i64; 2]) {
-        if a[1] == b[1] {
-            // Horizontal, or a point (kept, so a ring that snapped to a point still touches
-            // its pixel).
-            self.flats.push([a[1], a[0].min(b[0]), a[0].max(b[0])]);
-            return;
-        }
-        // Branch-free orientation: rings turn both ways at random.
-        let down = a[1] < b[1];
-        let (xt, yt) = (if down { a[0] } else { b[0] }, a[1].min(b[1]));
-        let (xb, yb) = (if down { b[0] } else { a[0] }, a[1].max(b[1]));
-        self.edges.push(Seg {
-            xt,
-            yt,
-            xb,
-            yb,
-            dir: 2 * i32::from(down) - 1,
-        });
     }
 
     /// Writes the exact-area coverage of the rings inside `window` into `out`
@@ -568,7 +576,7 @@ impl CoverageRasterizer {
                 let (c, lr) = (d.c as usize, d.lr as usize);
                 let i = lr * w + c;
                 cover[i] = cover[i].wrapping_add(d.cover);
-                area[i] += d.area;
+                area[i] += i64::from(d.area);
                 seen[lr * words + (c >> 6)] |= 1 << (c & 63);
             }
             while flat_k < flat_cells.len() && (flat_cells[flat_k].0 as usize) < rb1 {
@@ -729,7 +737,7 @@ fn one_cell(f: &Frame, wy0: i64, direct: &mut [Vec<Cell>], row: i64, xa: i64, xb
         c: (cl - f.cx0) as u32,
         lr: (row % BAND) as u32,
         cover: cov,
-        area: i64::from(cov) * (xa + xb - 2 * (cl << FRAC)),
+        area: cov * (xa + xb - 2 * (cl << FRAC)) as i32,
     });
 }
 
@@ -761,7 +769,7 @@ fn short_piece(
             c,
             lr,
             cover: cov,
-            area: i64::from(cov) * (xa + xb - 2 * (cl << FRAC)),
+            area: cov * (xa + xb - 2 * (cl << FRAC)) as i32,
         });
         return;
     }
@@ -781,13 +789,13 @@ fn short_piece(
         c,
         lr,
         cover: cov0,
-        area: i64::from(cov0) * (xl - (cl << FRAC) + ONE),
+        area: cov0 * (xl - (cl << FRAC) + ONE) as i32,
     });
     list.push(Cell {
         c: c + 1,
         lr,
         cover: cov1,
-        area: i64::from(cov1) * (xr - (cr << FRAC)),
+        area: cov1 * (xr - (cr << FRAC)) as i32,
     });
 }
 
