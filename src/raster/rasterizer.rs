@@ -461,48 +461,18 @@ impl CoverageRasterizer {
         if s.direct.len() < nb {
             s.direct.resize_with(nb, Vec::new);
         }
-        for e in &self.edges {
-            if e.yb <= fy0 || e.yt >= fy1 {
-                continue;
-            }
-            let (xmin, xmax) = if e.xt <= e.xb {
-                (e.xt, e.xb)
-            } else {
-                (e.xb, e.xt)
-            };
-            if xmin >= frame.fx1 {
-                continue;
-            }
-            // First and last rows, first and last columns (world).
-            let (rt, rl) = (e.yt >> FRAC, (e.yb - 1) >> FRAC);
-            let r0 = (rt.max(wy0) - wy0) as usize;
-            let r1 = (rl.min(wy0 + h as i64 - 1) - wy0) as usize;
-            if xmax < frame.fx0 {
-                let mut yrow = fy0 + ((r0 as i64) << FRAC);
-                for l in &mut s.left[r0..=r1] {
-                    let ya = (e.yt - yrow).max(0);
-                    let yb = (e.yb - yrow).min(ONE);
-                    *l = l.wrapping_add(e.dir * (yb - ya) as i32);
-                    yrow += ONE;
-                }
-                continue;
-            }
-            let clip = xmin < frame.fx0 || xmax >= frame.fx1;
-            let (cl, cr) = (xmin >> FRAC, (xmax - i64::from(xmax > xmin)) >> FRAC);
-            // Short edges (inside the window horizontally; two rows by two columns at most, or
-            // one column)
-            // skip the band walk: their cells go straight to their band's list.
-            if short_ok & !clip & (cr - cl <= 1) & ((rl - rt <= 1) | (cr == cl)) {
-                short_edge(e, &frame, wy0, h, rl - rt, cr != cl, &mut s.direct);
-                continue;
-            }
-            s.live.push(Live {
-                e: e.edge(),
-                r0: r0 as u32,
-                r1: r1 as u32,
-                clip,
-            });
-        }
+        sort_edges(
+            &self.edges,
+            &frame,
+            fy0,
+            fy1,
+            wy0,
+            h,
+            short_ok,
+            &mut s.left,
+            &mut s.live,
+            &mut s.direct,
+        );
         // Bucket the live edges by band (counting sort).
         s.band_start.clear();
         s.band_start.resize(nb + 1, 0);
@@ -797,6 +767,67 @@ fn short_piece(
         cover: cov1,
         area: cov1 * (xr - (cr << FRAC)) as i32,
     });
+}
+
+/// Sorts the edges that reach the window (rows `fy0..fy1`, fixed point): those left of it add
+/// their cover to `left`, short ones (if `short_ok`) their cells to `direct`, the others go
+/// to `live`.
+// Not inlined: the loop gets its own register allocation, apart from `run`'s state.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn sort_edges(
+    edges: &[Seg],
+    frame: &Frame,
+    fy0: i64,
+    fy1: i64,
+    wy0: i64,
+    h: usize,
+    short_ok: bool,
+    left: &mut [i32],
+    live: &mut Vec<Live>,
+    direct: &mut [Vec<Cell>],
+) {
+    for e in edges {
+        if e.yb <= fy0 || e.yt >= fy1 {
+            continue;
+        }
+        let (xmin, xmax) = if e.xt <= e.xb {
+            (e.xt, e.xb)
+        } else {
+            (e.xb, e.xt)
+        };
+        if xmin >= frame.fx1 {
+            continue;
+        }
+        // First and last rows, first and last columns (world).
+        let (rt, rl) = (e.yt >> FRAC, (e.yb - 1) >> FRAC);
+        let r0 = (rt.max(wy0) - wy0) as usize;
+        let r1 = (rl.min(wy0 + h as i64 - 1) - wy0) as usize;
+        if xmax < frame.fx0 {
+            let mut yrow = fy0 + ((r0 as i64) << FRAC);
+            for l in &mut left[r0..=r1] {
+                let ya = (e.yt - yrow).max(0);
+                let yb = (e.yb - yrow).min(ONE);
+                *l = l.wrapping_add(e.dir * (yb - ya) as i32);
+                yrow += ONE;
+            }
+            continue;
+        }
+        let clip = xmin < frame.fx0 || xmax >= frame.fx1;
+        let (cl, cr) = (xmin >> FRAC, (xmax - i64::from(xmax > xmin)) >> FRAC);
+        // Short edges (inside the window horizontally; two rows by two columns at most, or
+        // one column) skip the band walk: their cells go straight to their band's list.
+        if short_ok & !clip & (cr - cl <= 1) & ((rl - rt <= 1) | (cr == cl)) {
+            short_edge(e, frame, wy0, h, rl - rt, cr != cl, direct);
+            continue;
+        }
+        live.push(Live {
+            e: e.edge(),
+            r0: r0 as u32,
+            r1: r1 as u32,
+            clip,
+        });
+    }
 }
 
 /// Walks the edges `band_edges` (indices into `live`) over the rows `rb0..rb1` of one band.
