@@ -542,13 +542,14 @@ impl CoverageRasterizer {
                 seen,
                 left,
             );
-            for d in direct[b].drain(..) {
+            for d in &direct[b] {
                 let (c, lr) = (d.c as usize, d.lr as usize);
                 let i = lr * w + c;
                 cover[i] = cover[i].wrapping_add(d.cover);
                 area[i] += i64::from(d.area);
                 seen[lr * words + (c >> 6)] |= 1 << (c & 63);
             }
+            direct[b].clear();
             while flat_k < flat_cells.len() && (flat_cells[flat_k].0 as usize) < rb1 {
                 let (r, c0, c1) = flat_cells[flat_k];
                 let lr = r as usize - rb0;
