@@ -28,8 +28,9 @@
 //! outlines: edges shorter than a pixel, steep edges), is not bucketed or walked: its cell
 //! terms (one per row, two for a row where it crosses a column line) are computed on the
 //! spot, with the very expressions the walk uses (so the same bits), and appended to its
-//! band's cell list, which the band pass adds to the buffers before finishing the rows. This only happens for windows
-//! within ±2^39 px, where every conversion and difference involved is exact.
+//! band's cell list, which the band pass adds to the buffers before finishing the rows. This
+//! only happens for windows within ±2^39 px, where every conversion and difference involved
+//! is exact.
 //!
 //! Two choices make the masks of adjacent tiles stitch *byte for byte*:
 //!
