@@ -283,16 +283,25 @@ struct Frame {
 /// `floor(v)` as an integer, for finite `v` (saturating beyond the `i64` range).
 #[inline(always)]
 fn floor_i64(v: f64) -> i64 {
-    if v.abs() < (1u64 << 51) as f64 {
-        // Rounded to the nearest integer with `MAGIC` (exact), then stepped down if that went
-        // up: no conversion between integers and floats on the way.
-        let big = v + MAGIC;
-        let r = (big.to_bits() as i64) - (MAGIC.to_bits() as i64);
-        r - i64::from(big - MAGIC > v)
+    if v.abs() < SMALL {
+        floor_small(v)
     } else {
         let t = v as i64;
         t - i64::from((t as f64) > v)
     }
+}
+
+/// Magnitude below which [`floor_small`] applies: 2^51.
+const SMALL: f64 = (1u64 << 51) as f64;
+
+/// `floor(v)` as an integer, for `|v| < 2^51`: rounded to the nearest integer with `MAGIC`
+/// (exact), then stepped down if that went up, without any conversion between integers and
+/// floats.
+#[inline(always)]
+fn floor_small(v: f64) -> i64 {
+    let big = v + MAGIC;
+    let r = (big.to_bits() as i64) - (MAGIC.to_bits() as i64);
+    r - i64::from(big - MAGIC > v)
 }
 
 /// `v` rounded to an integer (ties to even while `|v| < 2^51`; beyond that, truncated:
@@ -355,8 +364,14 @@ impl CoverageRasterizer {
         let mut ok = true;
         let mut prev = fix(last);
         for &p in ring {
-            ok &= valid(&p);
-            let p = fix(p);
+            let v = [p[0] * ONE_F, p[1] * ONE_F];
+            let p = if v[0].abs() < SMALL && v[1].abs() < SMALL {
+                // Valid (within ±2^39 px), and the quick floor applies.
+                [floor_small(v[0]), floor_small(v[1])]
+            } else {
+                ok &= valid(&p);
+                [floor_i64(v[0]), floor_i64(v[1])]
+            };
             push_edge(&mut edges, &mut flats, prev, p);
             prev = p;
         }
