@@ -13,8 +13,8 @@
 //! **Fixed-point input.** `add_ring` snaps every vertex *down* to the 1/4096 px grid (`i64`,
 //! `FRAC` = 12 fractional bits; coordinates are limited to ±2^50 px, so they fit). Snapping
 //! down keeps each vertex in its pixel, so a ring that collapses to a point still touches the
-//! right pixel (it is kept as a point). Edges are stored oriented top to bottom with `dx/dy`
-//! and `dy/dx` as `f64`.
+//! right pixel (it is kept as a point). Edges are stored oriented top to bottom; their slopes
+//! `dx/dy` and `dy/dx` (`f64`) are computed from the stored edge when a run needs them.
 //!
 //! **Bands.** A run buckets the edges that reach the window by band of `BAND` (32) rows (an edge is
 //! in every band it crosses; edges entirely left of the window only add their cover to a
@@ -22,6 +22,15 @@
 //! `area`, and one bit per cell reached), small enough to stay in cache; every edge of the band
 //! is walked over its rows there, then the band's rows are finished. The buffers are cleared
 //! by the finishing pass, cell by cell, so they stay zero between runs.
+//!
+//! **Short edges.** An edge that lies inside the window horizontally and spans at most two
+//! rows by two columns, or one column and any number of rows (the common cases for detailed
+//! outlines: edges shorter than a pixel, steep edges), is not bucketed or walked: its cell
+//! terms (one per row, two for a row where it crosses a column line) are computed on the
+//! spot, with the very expressions the walk uses (so the same bits), and appended to its
+//! band's cell list, which the band pass adds to the buffers before finishing the rows. This
+//! only happens for windows within ±2^39 px, where every conversion and difference involved
+//! is exact.
 //!
 //! Two choices make the masks of adjacent tiles stitch *byte for byte*:
 //!
@@ -99,17 +108,53 @@ const MAGIC: f64 = 6_755_399_441_055_744.0;
 /// Rows rasterised together: the band's cell buffers stay in cache.
 const BAND: usize = 32;
 
-/// A non-horizontal edge in fixed-point world coordinates, oriented top to bottom (`yt < yb`).
+/// A non-horizontal edge in fixed-point world coordinates, oriented top to bottom (`yt < yb`),
+/// as `add_ring` stores it.
+#[derive(Debug, Clone, Copy)]
+struct Seg {
+    xt: i64,
+    yt: i64,
+    xb: i64,
+    yb: i64,
+    /// +1 if the ring runs downwards along this edge, -1 if upwards.
+    dir: i32,
+}
+
+impl Seg {
+    /// `dx / dy`, and `dy / dx` (0 for a vertical edge): functions of the edge only.
+    #[inline(always)]
+    fn slopes(&self) -> (f64, f64) {
+        let dy = self.yb as f64 - self.yt as f64;
+        let dx = self.xb as f64 - self.xt as f64;
+        let dydx = dy / dx;
+        (dx / dy, if dx != 0.0 { dydx } else { 0.0 })
+    }
+
+    /// The edge with its slopes, for the walk.
+    #[inline(always)]
+    fn edge(&self) -> Edge {
+        let (dxdy, dydx) = self.slopes();
+        Edge {
+            xt: self.xt,
+            yt: self.yt,
+            xb: self.xb,
+            yb: self.yb,
+            dxdy,
+            dydx,
+            dir: self.dir,
+        }
+    }
+}
+
+/// A [`Seg`] with its slopes `dx / dy` and `dy / dx` (0 for a vertical edge).
 #[derive(Debug, Clone, Copy)]
 struct Edge {
     xt: i64,
     yt: i64,
     xb: i64,
     yb: i64,
-    /// `dx / dy` and `dy / dx` (0 for a vertical edge).
     dxdy: f64,
     dydx: f64,
-    /// +1 if the ring runs downwards along this edge, -1 if upwards.
     dir: i32,
 }
 
@@ -145,11 +190,14 @@ struct Edge {
 /// run of untouched cells. Scratch buffers are kept between calls: reuse one rasteriser.
 #[derive(Debug, Default, Clone)]
 pub struct CoverageRasterizer {
-    edges: Vec<Edge>,
+    edges: Vec<Seg>,
     /// Horizontal edges (and edges that snapped to a point): (y, x_min, x_max), fixed point.
     /// They add no cover but touch cells.
     flats: Vec<[i64; 3]>,
     scratch: Scratch,
+    /// Tests: walk every edge, short ones included.
+    #[cfg(test)]
+    no_short: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -166,8 +214,43 @@ struct Scratch {
     /// `live` indices bucketed by band (CSR layout); an edge is in every band it crosses.
     band_start: Vec<u32>,
     band_edges: Vec<u32>,
+    /// Per band: the cells of the short edges (see `short_edge`). Emptied by the band pass.
+    direct: Vec<Vec<Cell>>,
     /// Flat edges inside the window: (row, first column, last column), sorted by row.
     flat_cells: Vec<(u32, u32, u32)>,
+}
+
+/// Adds the edge from `a` to `b` (fixed point) to `edges`, or to `flats` if it is horizontal.
+#[inline(always)]
+fn push_edge(edges: &mut Vec<Seg>, flats: &mut Vec<[i64; 3]>, a: [i64; 2], b: [i64; 2]) {
+    if a[1] == b[1] {
+        // Horizontal, or a point (kept, so a ring that snapped to a point still touches
+        // its pixel).
+        flats.push([a[1], a[0].min(b[0]), a[0].max(b[0])]);
+        return;
+    }
+    // Branch-free orientation: rings turn both ways at random.
+    let down = a[1] < b[1];
+    let (xt, yt) = (if down { a[0] } else { b[0] }, a[1].min(b[1]));
+    let (xb, yb) = (if down { b[0] } else { a[0] }, a[1].max(b[1]));
+    edges.push(Seg {
+        xt,
+        yt,
+        xb,
+        yb,
+        dir: 2 * i32::from(down) - 1,
+    });
+}
+
+/// The area and cover terms of a short edge in one cell: column in the window, row in the
+/// band.
+#[derive(Debug, Clone, Copy)]
+struct Cell {
+    c: u32,
+    lr: u32,
+    cover: i32,
+    /// At most `ONE * 2 ONE` in magnitude: fits.
+    area: i32,
 }
 
 /// An edge that reaches the window: its first and last window rows, and whether it leaves
@@ -200,8 +283,25 @@ struct Frame {
 /// `floor(v)` as an integer, for finite `v` (saturating beyond the `i64` range).
 #[inline(always)]
 fn floor_i64(v: f64) -> i64 {
-    let t = v as i64;
-    t - i64::from((t as f64) > v)
+    if v.abs() < SMALL {
+        floor_small(v)
+    } else {
+        let t = v as i64;
+        t - i64::from((t as f64) > v)
+    }
+}
+
+/// Magnitude below which [`floor_small`] applies: 2^51.
+const SMALL: f64 = (1u64 << 51) as f64;
+
+/// `floor(v)` as an integer, for `|v| < 2^51`: rounded to the nearest integer with `MAGIC`
+/// (exact), then stepped down if that went up, without any conversion between integers and
+/// floats.
+#[inline(always)]
+fn floor_small(v: f64) -> i64 {
+    let big = v + MAGIC;
+    let r = (big.to_bits() as i64) - (MAGIC.to_bits() as i64);
+    r - i64::from(big - MAGIC > v)
 }
 
 /// `v` rounded to an integer (ties to even while `|v| < 2^51`; beyond that, truncated:
@@ -239,56 +339,65 @@ impl CoverageRasterizer {
     /// [`Error::InvalidParameter`] if a coordinate is not finite or its magnitude is above
     /// 2^50; nothing is added then.
     pub fn add_ring(&mut self, ring: &[[f64; 2]]) -> Result<()> {
-        if let Some((i, p)) = ring
+        let valid = |p: &[f64; 2]| p[0].abs() <= MAX_COORD && p[1].abs() <= MAX_COORD;
+        let Some(&last) = ring.last() else {
+            return Ok(());
+        };
+        if ring.len() < 2 {
+            return if valid(&last) {
+                Ok(())
+            } else {
+                Err(Self::invalid(ring))
+            };
+        }
+        // One pass: positions are checked as they are snapped, and whatever the ring added is
+        // taken back if one was invalid.
+        // The vectors are taken out of `self` for the loop, so their lengths stay in registers.
+        let (mut edges, mut flats) = (
+            std::mem::take(&mut self.edges),
+            std::mem::take(&mut self.flats),
+        );
+        let (n_edges, n_flats) = (edges.len(), flats.len());
+        edges.reserve(ring.len());
+        // Snap down to the 1/4096 px grid: a vertex stays in its pixel.
+        let fix = |p: [f64; 2]| [floor_i64(p[0] * ONE_F), floor_i64(p[1] * ONE_F)];
+        let mut ok = true;
+        let mut prev = fix(last);
+        for &p in ring {
+            let v = [p[0] * ONE_F, p[1] * ONE_F];
+            let p = if v[0].abs() < SMALL && v[1].abs() < SMALL {
+                // Valid (within ±2^39 px), and the quick floor applies.
+                [floor_small(v[0]), floor_small(v[1])]
+            } else {
+                ok &= valid(&p);
+                [floor_i64(v[0]), floor_i64(v[1])]
+            };
+            push_edge(&mut edges, &mut flats, prev, p);
+            prev = p;
+        }
+        if !ok {
+            edges.truncate(n_edges);
+            flats.truncate(n_flats);
+        }
+        (self.edges, self.flats) = (edges, flats);
+        if ok { Ok(()) } else { Err(Self::invalid(ring)) }
+    }
+
+    /// The error for a ring with an invalid position (the first one).
+    #[cold]
+    fn invalid(ring: &[[f64; 2]]) -> Error {
+        let (i, p) = ring
             .iter()
             .enumerate()
             .find(|(_, p)| !(p[0].abs() <= MAX_COORD && p[1].abs() <= MAX_COORD))
-        {
-            return Err(Error::param(
-                "ring",
-                format!(
-                    "position {i} is ({}, {}); pixel coordinates must be finite and within ±2^50",
-                    p[0], p[1]
-                ),
-            ));
-        }
-        if ring.len() < 2 {
-            return Ok(());
-        }
-        // Snap down to the 1/4096 px grid: a vertex stays in its pixel.
-        let fix = |p: [f64; 2]| [floor_i64(p[0] * ONE_F), floor_i64(p[1] * ONE_F)];
-        let mut prev = fix(ring[ring.len() - 1]);
-        for &p in ring {
-            let p = fix(p);
-            self.push_edge(prev, p);
-            prev = p;
-        }
-        Ok(())
-    }
-
-    fn push_edge(&mut self, a: [i64; 2], b: [i64; 2]) {
-        if a[1] == b[1] {
-            // Horizontal, or a point (kept, so a ring that snapped to a point still touches
-            // its pixel).
-            self.flats.push([a[1], a[0].min(b[0]), a[0].max(b[0])]);
-            return;
-        }
-        // Branch-free orientation: rings turn both ways at random.
-        let down = a[1] < b[1];
-        let (xt, yt) = (if down { a[0] } else { b[0] }, a[1].min(b[1]));
-        let (xb, yb) = (if down { b[0] } else { a[0] }, a[1].max(b[1]));
-        let dy = yb as f64 - yt as f64;
-        let dx = xb as f64 - xt as f64;
-        let dydx = dy / dx;
-        self.edges.push(Edge {
-            xt,
-            yt,
-            xb,
-            yb,
-            dxdy: dx / dy,
-            dydx: if dx != 0.0 { dydx } else { 0.0 },
-            dir: 2 * i32::from(down) - 1,
-        });
+            .expect("a position is invalid");
+        Error::param(
+            "ring",
+            format!(
+                "position {i} is ({}, {}); pixel coordinates must be finite and within ±2^50",
+                p[0], p[1]
+            ),
+        )
     }
 
     /// Writes the exact-area coverage of the rings inside `window` into `out`
@@ -357,39 +466,30 @@ impl CoverageRasterizer {
 
         // Edges that reach the window. Those entirely left of it only add cover to `left`.
         s.live.clear();
-        for e in &self.edges {
-            if e.yb <= fy0 || e.yt >= fy1 {
-                continue;
-            }
-            let (xmin, xmax) = if e.xt <= e.xb {
-                (e.xt, e.xb)
-            } else {
-                (e.xb, e.xt)
-            };
-            if xmin >= frame.fx1 {
-                continue;
-            }
-            let r0 = ((e.yt >> FRAC).max(wy0) - wy0) as usize;
-            let r1 = (((e.yb - 1) >> FRAC).min(wy0 + h as i64 - 1) - wy0) as usize;
-            if xmax < frame.fx0 {
-                let mut yrow = fy0 + ((r0 as i64) << FRAC);
-                for l in &mut s.left[r0..=r1] {
-                    let ya = (e.yt - yrow).max(0);
-                    let yb = (e.yb - yrow).min(ONE);
-                    *l = l.wrapping_add(e.dir * (yb - ya) as i32);
-                    yrow += ONE;
-                }
-                continue;
-            }
-            s.live.push(Live {
-                e: *e,
-                r0: r0 as u32,
-                r1: r1 as u32,
-                clip: xmin < frame.fx0 || xmax >= frame.fx1,
-            });
-        }
-        // Bucket the live edges by band (counting sort).
+        // Short edges near a window within ±2^51 (fixed point) have coordinates below 2^52:
+        // every conversion and difference in `short_edge` is exact.
+        let short_ok = [frame.fx0, frame.fx1, fy0, fy1]
+            .iter()
+            .all(|v| v.unsigned_abs() < 1 << 51);
+        #[cfg(test)]
+        let short_ok = short_ok && !self.no_short;
         let nb = h.div_ceil(BAND);
+        if s.direct.len() < nb {
+            s.direct.resize_with(nb, Vec::new);
+        }
+        sort_edges(
+            &self.edges,
+            &frame,
+            fy0,
+            fy1,
+            wy0,
+            h,
+            short_ok,
+            &mut s.left,
+            &mut s.live,
+            &mut s.direct,
+        );
+        // Bucket the live edges by band (counting sort).
         s.band_start.clear();
         s.band_start.resize(nb + 1, 0);
         for &Live { r0, r1, .. } in &s.live {
@@ -440,6 +540,7 @@ impl CoverageRasterizer {
         let band_start: &[u32] = &s.band_start;
         let band_edges: &[u32] = &s.band_edges;
         let flat_cells: &[(u32, u32, u32)] = &s.flat_cells;
+        let direct: &mut [Vec<Cell>] = &mut s.direct;
         let mut flat_k = 0;
         for b in 0..nb {
             let rb0 = b * BAND;
@@ -457,6 +558,14 @@ impl CoverageRasterizer {
                 seen,
                 left,
             );
+            for d in &direct[b] {
+                let (c, lr) = (d.c as usize, d.lr as usize);
+                let i = lr * w + c;
+                cover[i] = cover[i].wrapping_add(d.cover);
+                area[i] += i64::from(d.area);
+                seen[lr * words + (c >> 6)] |= 1 << (c & 63);
+            }
+            direct[b].clear();
             while flat_k < flat_cells.len() && (flat_cells[flat_k].0 as usize) < rb1 {
                 let (r, c0, c1) = flat_cells[flat_k];
                 let lr = r as usize - rb0;
@@ -479,6 +588,262 @@ impl CoverageRasterizer {
                 );
             }
         }
+    }
+}
+
+/// Adds a short edge (inside the window horizontally, so never clipped; at most two rows by
+/// two columns, or one column by `rows + 1` rows) to the cell lists of its bands: the same pieces, crossings and terms as
+/// [`walk_rows`] and [`row_segment`] compute, bit for bit, without the walk's bookkeeping.
+///
+/// An edge of one row ends at `(xb, yb)` even if `yb` is on the next row line: the walk then
+/// ends it where it crosses that line, which is `xb` exactly (the edge is less than two pixels
+/// wide and every step is exact).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn short_edge(
+    e: &Seg,
+    f: &Frame,
+    wy0: i64,
+    h: usize,
+    rows: i64,
+    two_cols: bool,
+    direct: &mut [Vec<Cell>],
+) {
+    let rt = e.yt >> FRAC;
+    let yrow = rt << FRAC;
+    let ynext = yrow + ONE;
+    let ya = (e.yt - yrow) as i32;
+    match (rows, two_cols) {
+        (0, false) => {
+            one_cell(
+                f,
+                wy0,
+                direct,
+                rt,
+                e.xt,
+                e.xb,
+                e.dir * ((e.yb - yrow) as i32 - ya),
+            );
+            return;
+        }
+        (0, true) => {
+            let (_, dydx) = e.slopes();
+            let yb = (e.yb - yrow) as i32;
+            let row = (rt - wy0) as usize;
+            short_piece(e, f, dydx, yrow, e.xt, ya, e.xb, yb, row, direct);
+            return;
+        }
+        (1, false) => {
+            // Both pieces lie in one column (the crossing is between the ends).
+            let (dxdy, _) = e.slopes();
+            let xm =
+                e.xt.wrapping_add(round_i64((ynext as f64 - e.yt as f64) * dxdy));
+            if rt >= wy0 {
+                one_cell(f, wy0, direct, rt, e.xt, xm, e.dir * (ONE as i32 - ya));
+            }
+            if rt + 1 < wy0 + h as i64 {
+                one_cell(
+                    f,
+                    wy0,
+                    direct,
+                    rt + 1,
+                    xm,
+                    e.xb,
+                    e.dir * (e.yb - ynext) as i32,
+                );
+            }
+            return;
+        }
+        (1, true) => {}
+        _ => {
+            // One column, more rows: the walk's pieces, one cell each.
+            let (dxdy, _) = e.slopes();
+            let x_at_row = |yrow: i64| {
+                e.xt.wrapping_add(round_i64((yrow as f64 - e.yt as f64) * dxdy))
+            };
+            let (ra, rb) = (rt.max(wy0), ((e.yb - 1) >> FRAC).min(wy0 + h as i64 - 1));
+            let mut yrow = ra << FRAC;
+            let mut xa = if e.yt >= yrow { e.xt } else { x_at_row(yrow) };
+            for row in ra..=rb {
+                let ya = if e.yt > yrow { e.yt - yrow } else { 0 };
+                let ynext = yrow + ONE;
+                let (yb, xb) = if e.yb < ynext {
+                    (e.yb - yrow, e.xb)
+                } else {
+                    (ONE, x_at_row(ynext))
+                };
+                one_cell(f, wy0, direct, row, xa, xb, e.dir * (yb - ya) as i32);
+                xa = xb;
+                yrow = ynext;
+            }
+            return;
+        }
+    }
+    let (dxdy, dydx) = e.slopes();
+    let xm =
+        e.xt.wrapping_add(round_i64((ynext as f64 - e.yt as f64) * dxdy));
+    if rt >= wy0 {
+        short_piece(
+            e,
+            f,
+            dydx,
+            yrow,
+            e.xt,
+            ya,
+            xm,
+            ONE as i32,
+            (rt - wy0) as usize,
+            direct,
+        );
+    }
+    if e.yb > ynext && rt + 1 < wy0 + h as i64 {
+        let yb = (e.yb - ynext) as i32;
+        short_piece(
+            e,
+            f,
+            dydx,
+            ynext,
+            xm,
+            0,
+            e.xb,
+            yb,
+            (rt + 1 - wy0) as usize,
+            direct,
+        );
+    }
+}
+
+/// A piece of a short edge inside one cell of world row `row` (the cell of its left end, as
+/// in [`row_segment`]), from `xa` to `xb`, with cover `cov`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn one_cell(f: &Frame, wy0: i64, direct: &mut [Vec<Cell>], row: i64, xa: i64, xb: i64, cov: i32) {
+    let row = (row - wy0) as usize;
+    let cl = xa.min(xb) >> FRAC;
+    direct[row / BAND].push(Cell {
+        c: (cl - f.cx0) as u32,
+        lr: (row % BAND) as u32,
+        cover: cov,
+        area: cov * (xa + xb - 2 * (cl << FRAC)) as i32,
+    });
+}
+
+/// One row's piece of a short edge, from `(xa, ya)` to `(xb, yb)` (as in [`row_segment`],
+/// without clipping; one or two cells), pushed to the cell list of window row `row`'s band.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn short_piece(
+    e: &Seg,
+    f: &Frame,
+    dydx: f64,
+    yrow: i64,
+    xa: i64,
+    ya: i32,
+    xb: i64,
+    yb: i32,
+    row: usize,
+    direct: &mut [Vec<Cell>],
+) {
+    let (xl, xr) = if xa <= xb { (xa, xb) } else { (xb, xa) };
+    let cl = xl >> FRAC;
+    let cr = if xr > xl { (xr - 1) >> FRAC } else { cl };
+    let list = &mut direct[row / BAND];
+    let lr = (row % BAND) as u32;
+    let c = (cl - f.cx0) as u32;
+    if cl == cr {
+        let cov = e.dir * (yb - ya);
+        list.push(Cell {
+            c,
+            lr,
+            cover: cov,
+            area: cov * (xa + xb - 2 * (cl << FRAC)) as i32,
+        });
+        return;
+    }
+    // Two cells: the crossing of the column line between them, as `row_segment` finds it.
+    let (s, yl, yr) = if xa <= xb {
+        (e.dir, ya, yb)
+    } else {
+        (-e.dir, yb, ya)
+    };
+    let off = e.yt as f64 - yrow as f64;
+    let x = (cl + 1) << FRAC;
+    let v = (x as f64 - e.xt as f64) * dydx + off;
+    let ym = ((v + MAGIC).to_bits() as i32).max(ya).min(yb);
+    let cov0 = s * (ym - yl);
+    let cov1 = s * (yr - ym);
+    list.push(Cell {
+        c,
+        lr,
+        cover: cov0,
+        area: cov0 * (xl - (cl << FRAC) + ONE) as i32,
+    });
+    list.push(Cell {
+        c: c + 1,
+        lr,
+        cover: cov1,
+        area: cov1 * (xr - (cr << FRAC)) as i32,
+    });
+}
+
+/// Sorts the edges that reach the window (rows `fy0..fy1`, fixed point): those left of it add
+/// their cover to `left`, short ones (if `short_ok`) their cells to `direct`, the others go
+/// to `live`.
+// Not inlined: the loop gets its own register allocation, apart from `run`'s state.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn sort_edges(
+    edges: &[Seg],
+    frame: &Frame,
+    fy0: i64,
+    fy1: i64,
+    wy0: i64,
+    h: usize,
+    short_ok: bool,
+    left: &mut [i32],
+    live: &mut Vec<Live>,
+    direct: &mut [Vec<Cell>],
+) {
+    for e in edges {
+        if e.yb <= fy0 || e.yt >= fy1 {
+            continue;
+        }
+        let (xmin, xmax) = if e.xt <= e.xb {
+            (e.xt, e.xb)
+        } else {
+            (e.xb, e.xt)
+        };
+        if xmin >= frame.fx1 {
+            continue;
+        }
+        // First and last rows, first and last columns (world).
+        let (rt, rl) = (e.yt >> FRAC, (e.yb - 1) >> FRAC);
+        let r0 = (rt.max(wy0) - wy0) as usize;
+        let r1 = (rl.min(wy0 + h as i64 - 1) - wy0) as usize;
+        if xmax < frame.fx0 {
+            let mut yrow = fy0 + ((r0 as i64) << FRAC);
+            for l in &mut left[r0..=r1] {
+                let ya = (e.yt - yrow).max(0);
+                let yb = (e.yb - yrow).min(ONE);
+                *l = l.wrapping_add(e.dir * (yb - ya) as i32);
+                yrow += ONE;
+            }
+            continue;
+        }
+        let clip = xmin < frame.fx0 || xmax >= frame.fx1;
+        let (cl, cr) = (xmin >> FRAC, (xmax - i64::from(xmax > xmin)) >> FRAC);
+        // Short edges (inside the window horizontally; two rows by two columns at most, or
+        // one column) skip the band walk: their cells go straight to their band's list.
+        if short_ok & !clip & (cr - cl <= 1) & ((rl - rt <= 1) | (cr == cl)) {
+            short_edge(e, frame, wy0, h, rl - rt, cr != cl, direct);
+            continue;
+        }
+        live.push(Live {
+            e: e.edge(),
+            r0: r0 as u32,
+            r1: r1 as u32,
+            clip,
+        });
     }
 }
 
@@ -887,6 +1252,114 @@ mod tests {
         let t = raster(&[tiny], win(1_234_560, 0, 16, 16), Output::Touched);
         assert_eq!(t.count_nonzero(), 1);
         assert_eq!(t.get(7, 7), 255);
+    }
+
+    /// A little xorshift generator for the tests below.
+    struct Rng(u64);
+    impl Rng {
+        fn f(&mut self) -> f64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// Rings of short edges (random walks with sub-pixel to two-pixel steps), some with
+    /// vertices on the pixel grid, around `(ox, oy)`.
+    fn short_rings(rng: &mut Rng, ox: f64, oy: f64) -> Vec<Vec<[f64; 2]>> {
+        (0..7)
+            .map(|k| {
+                let step = [0.1, 0.4, 1.0, 1.9, 0.7, 2.6, 0.3][k];
+                // The last kind: steep edges, several rows tall but narrow.
+                let tall = if k == 6 { 30.0 } else { 1.0 };
+                let n = 20 + (rng.f() * 200.0) as usize;
+                let (mut x, mut y) = (ox + rng.f() * 40.0, oy + rng.f() * 40.0);
+                let mut ring = Vec::with_capacity(n);
+                for _ in 0..n {
+                    x += (rng.f() - 0.5) * step;
+                    y += (rng.f() - 0.5) * step * tall;
+                    if rng.f() < 0.1 {
+                        // On a grid line (or a corner).
+                        x = x.round();
+                        if rng.f() < 0.5 {
+                            y = y.round();
+                        }
+                    }
+                    ring.push([x, y]);
+                }
+                ring
+            })
+            .collect()
+    }
+
+    #[test]
+    fn short_edges_match_the_walk_bit_for_bit() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for case in 0..300 {
+            let (ox, oy) = if case % 3 == 0 {
+                (1.0e7 + 0.3, -2.5e6)
+            } else {
+                (0.0, 0.0)
+            };
+            let rings = short_rings(&mut rng, ox, oy);
+            let mut r = CoverageRasterizer::new();
+            for ring in &rings {
+                r.add_ring(ring).unwrap();
+            }
+            for (dx, dy, w, h) in [(0, 0, 48, 48), (-8, -8, 64, 70), (13, 5, 20, 33)] {
+                let win = win(ox as i64 + dx, oy as i64 + dy, w, h);
+                for mode in [Output::Coverage, Output::Touched] {
+                    let mut a = Mask::new(w, h);
+                    let mut b = Mask::new(w, h);
+                    r.no_short = false;
+                    r.run(win, &mut a, mode);
+                    r.no_short = true;
+                    r.run(win, &mut b, mode);
+                    assert_eq!(a, b, "case {case}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_edges_stitch() {
+        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        for case in 0..100 {
+            let rings = short_rings(&mut rng, 0.0, 0.0);
+            for mode in [Output::Coverage, Output::Touched] {
+                let block = raster(&rings, win(-16, -16, 80, 80), mode);
+                for (i, j) in [(0, 0), (1, 0), (0, 1), (1, 1), (2, 3), (4, 4)] {
+                    let tile = raster(&rings, win(-16 + 16 * i, -16 + 16 * j, 16, 16), mode);
+                    assert_eq!(
+                        tile,
+                        block.crop(16 * i as u32, 16 * j as u32, 16, 16),
+                        "case {case}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn floor_is_floor() {
+        let mut rng = Rng(0x1234_5678_9ABC_DEF1);
+        let mut vals = vec![0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.5, -2.5, 1e-300, -1e-300];
+        for _ in 0..100_000 {
+            let e = (rng.f() * 64.0) as i32;
+            let v = (rng.f() - 0.5) * 2f64.powi(e);
+            vals.extend([v, v.round(), v.floor() + 0.5, -(v.round())]);
+        }
+        vals.extend([
+            2f64.powi(51),
+            -(2f64.powi(51)),
+            2f64.powi(51) - 0.5,
+            3e18,
+            -3e18,
+        ]);
+        for v in vals {
+            assert_eq!(floor_i64(v), v.floor() as i64, "{v}");
+        }
     }
 
     #[test]
