@@ -287,7 +287,7 @@ fn floor_i64(v: f64) -> i64 {
         floor_small(v)
     } else {
         let t = v as i64;
-        t - i64::from((t as f64) > v)
+        t.saturating_sub(i64::from((t as f64) > v))
     }
 }
 
@@ -360,7 +360,15 @@ impl CoverageRasterizer {
         let (n_edges, n_flats) = (edges.len(), flats.len());
         edges.reserve(ring.len());
         // Snap down to the 1/4096 px grid: a vertex stays in its pixel.
-        let fix = |p: [f64; 2]| [floor_i64(p[0] * ONE_F), floor_i64(p[1] * ONE_F)];
+        // An invalid position becomes (0, 0) until the ring is taken back: no arithmetic on
+        // huge or non-finite values.
+        let fix = |p: [f64; 2]| {
+            if valid(&p) {
+                [floor_i64(p[0] * ONE_F), floor_i64(p[1] * ONE_F)]
+            } else {
+                [0, 0]
+            }
+        };
         let mut ok = true;
         let mut prev = fix(last);
         for &p in ring {
@@ -368,9 +376,11 @@ impl CoverageRasterizer {
             let p = if v[0].abs() < SMALL && v[1].abs() < SMALL {
                 // Valid (within ±2^39 px), and the quick floor applies.
                 [floor_small(v[0]), floor_small(v[1])]
-            } else {
-                ok &= valid(&p);
+            } else if valid(&p) {
                 [floor_i64(v[0]), floor_i64(v[1])]
+            } else {
+                ok = false;
+                [0, 0]
             };
             push_edge(&mut edges, &mut flats, prev, p);
             prev = p;
@@ -1370,6 +1380,14 @@ mod tests {
                 .is_err()
         );
         assert!(r.add_ring(&[[0.0, 0.0], [1e300, 1.0], [1.0, 1.0]]).is_err());
+        // Found by the fuzzer: huge negative and infinite positions, first, middle and last,
+        // must be rejected without arithmetic overflow.
+        for bad in [-1e300, f64::NEG_INFINITY, f64::INFINITY, -3e15] {
+            assert!(r.add_ring(&[[bad, 0.0], [1.0, 1.0], [2.0, 0.5]]).is_err());
+            assert!(r.add_ring(&[[0.0, 0.0], [1.0, bad], [2.0, 0.5]]).is_err());
+            assert!(r.add_ring(&[[0.0, 0.0], [1.0, 1.0], [bad, bad]]).is_err());
+        }
         assert_eq!(r.edge_count(), 0);
+        assert!(floor_i64(-1e300) == i64::MIN && floor_i64(1e300) == i64::MAX);
     }
 }
