@@ -354,12 +354,9 @@ fn dilate_square(m: &Mask, r: u32) -> Mask {
     }
     let mut out = Mask::new(m.width(), m.height());
     let dst = out.as_bytes_mut();
-    for y in 0..h {
+    for (y, line) in dst.chunks_exact_mut(w).enumerate() {
         let lo = y.saturating_sub(r);
         let hi = (y + r).min(h - 1);
-        let (before, rest) = dst.split_at_mut(y * w);
-        let _ = before;
-        let line = &mut rest[..w];
         for yy in lo..=hi {
             let s = &horiz[yy * w..(yy + 1) * w];
             for (d, &v) in line.iter_mut().zip(s) {
