@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release -q -p tileredact-cli
+cargo build --locked --release -q -p tileredact-cli
 bin=target/release/tileredact
 zones=examples/data/zones.geojson
 out=target/demo

@@ -15,16 +15,16 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy --all-targets --all-features -- -D warnings"
-cargo clippy --workspace --all-targets --all-features -- -D warnings
+cargo clippy --locked --workspace --all-targets --all-features -- -D warnings
 
 step "cargo test --workspace --all-features"
-cargo test --workspace --all-features
+cargo test --locked --workspace --all-features
 
 step "cargo doc (warnings are errors)"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps --all-features
 
 step "cargo bench --no-run"
-cargo bench --workspace --all-features --no-run
+cargo bench --locked --workspace --all-features --no-run
 
 step "fuzz targets: build, then 10 s of each"
 scripts/fuzz-build.sh --smoke 10

@@ -32,24 +32,28 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
-mod coords;
+mod datum;
 mod error;
 mod geom;
 mod key;
 mod plan;
+mod points;
+mod policy;
 mod raster;
+mod simd;
 mod tile;
 mod zone;
 
-pub use coords::{
-    Datum, DatumTransform, PointAction, PointPolicy, PointRedactor, PointRules, PointSummary,
-    RedactedPoint, Region, bd09_to_gcj02, bd09_to_wgs84, gcj02_to_bd09, gcj02_to_wgs84,
+pub use datum::{
+    Datum, DatumTransform, Region, bd09_to_gcj02, bd09_to_wgs84, gcj02_to_bd09, gcj02_to_wgs84,
     wgs84_to_bd09, wgs84_to_gcj02,
 };
 pub use error::{Error, Result, ZoneLocation};
 pub use key::RedactionKey;
-pub use plan::{MaskOptions, TileCover, TilePlan};
-pub use raster::{CoverageRasterizer, Mask, PixelWindow};
+pub use plan::{TileCover, TilePlan};
+pub use points::{PointAction, PointRedactor, PointSummary, RedactedPoint};
+pub use policy::{PointPolicy, PointRules};
+pub use raster::{CoverageRasterizer, Mask, MaskOptions, PixelWindow};
 pub use tile::{
     EARTH_RADIUS_M, LngLatBounds, MAX_ZOOM, MERCATOR_HALF_WORLD_M, MERCATOR_MAX_LAT,
     MercatorBounds, TileId, TileSize, WorldGrid, ground_scale, lnglat_to_mercator,

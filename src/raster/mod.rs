@@ -1,9 +1,15 @@
-//! Masks and the exact-area coverage rasteriser.
+//! Masks, the exact-area coverage rasteriser, and the masks of a zone set per tile.
 //!
-//! Design: see [`CoverageRasterizer`].
+//! * `rasterizer.rs`: [`CoverageRasterizer`] (design in its docs), [`PixelWindow`].
+//! * `mask.rs`: [`Mask`].
+//! * `zone_masks.rs`: [`crate::ZoneSet::coverage_mask`], [`crate::ZoneSet::redaction_mask`]
+//!   and their windows; [`MaskOptions`]; the square dilation.
 
 mod mask;
 mod rasterizer;
+mod zone_masks;
 
 pub use mask::Mask;
 pub use rasterizer::{CoverageRasterizer, PixelWindow};
+pub(crate) use zone_masks::MAX_RESAMPLE_PX;
+pub use zone_masks::MaskOptions;

@@ -24,8 +24,8 @@ use std::f64::consts::PI;
 use geo::algorithm::buffer::{Buffer, BufferStyle, LineCap, LineJoin};
 use geo::{BooleanOps, BoundingRect, Coord, LineString, MapCoords, MultiLineString, MultiPolygon};
 
-use super::topology::is_collinear;
 use super::validate::orient_multipolygon;
+use crate::geom::is_collinear;
 
 /// Angle parameter of the round joins (i_overlay: maximum arc segment length / radius).
 pub(crate) const JOIN_ANGLE: f64 = PI / 64.0;

@@ -14,8 +14,8 @@ use geo::{Coord, Polygon, Rect};
 use rstar::{AABB, RTree, RTreeObject};
 
 use super::Zone;
-use super::topology::{Loc, locate};
 use crate::error::Result;
+use crate::geom::polygon_covers;
 
 /// One polygon part of one zone, with its bounding box.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -182,18 +182,6 @@ fn part_entries<'a>(
         }
     }
     out
-}
-
-/// Whether `p` lies in the polygon or on its boundary.
-fn polygon_covers(p: Coord<f64>, poly: &Polygon<f64>) -> bool {
-    match locate(p, &poly.exterior().0) {
-        Loc::Outside => false,
-        Loc::Boundary => true,
-        Loc::Inside => poly
-            .interiors()
-            .iter()
-            .all(|h| locate(p, &h.0) != Loc::Inside),
-    }
 }
 
 impl ZoneSet {

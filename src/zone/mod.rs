@@ -15,7 +15,6 @@ mod union;
 mod validate;
 
 pub use index::ZoneSet;
-pub(crate) use topology::{Loc, locate};
 
 use geo::{MultiPolygon, Rect};
 

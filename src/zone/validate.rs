@@ -58,7 +58,7 @@ pub(crate) fn check_projected(zone: &RawZone, mercator: &MultiPolygon<f64>) -> R
         {
             let mut pts: Ring = ring.0.clone();
             pts.dedup();
-            if pts.len() < 4 || topology::is_collinear(&pts) {
+            if pts.len() < 4 || crate::geom::is_collinear(&pts) {
                 return Err(Error::zone(
                     zone.loc(Some(pi), Some(ri), None),
                     "the ring collapses to a line or a point when projected to Web Mercator \
@@ -109,13 +109,13 @@ pub(crate) fn orient_multipolygon(mp: &mut MultiPolygon<f64>) {
 /// Orients a polygon's rings: exterior counter-clockwise, holes clockwise (y up).
 pub(crate) fn orient_polygon(p: &mut Polygon<f64>) {
     p.exterior_mut(|ext| {
-        if !topology::ring_is_ccw(&ext.0) {
+        if !crate::geom::ring_is_ccw(&ext.0) {
             ext.0.reverse();
         }
     });
     p.interiors_mut(|holes| {
         for h in holes {
-            if topology::ring_is_ccw(&h.0) {
+            if crate::geom::ring_is_ccw(&h.0) {
                 h.0.reverse();
             }
         }
@@ -201,7 +201,7 @@ fn clean_ring(zone: &RawZone, pi: usize, ri: usize, ring: &[[f64; 2]]) -> Result
             ),
         ));
     }
-    if topology::is_collinear(&pts) {
+    if crate::geom::is_collinear(&pts) {
         return Err(Error::zone(
             loc(None),
             "the ring has zero area: all its positions lie on one line",
@@ -400,8 +400,8 @@ mod tests {
             vec![[1.0, 1.0], [2.0, 1.0], [2.0, 2.0], [1.0, 1.0]],
         ]);
         let mp = validate(&z).unwrap();
-        assert!(topology::ring_is_ccw(&mp.0[0].exterior().0));
-        assert!(!topology::ring_is_ccw(&mp.0[0].interiors()[0].0));
+        assert!(crate::geom::ring_is_ccw(&mp.0[0].exterior().0));
+        assert!(!crate::geom::ring_is_ccw(&mp.0[0].interiors()[0].0));
     }
 
     #[test]
@@ -450,8 +450,8 @@ mod tests {
             if hole_ccw { hole.reverse(); }
             let mut mp = MultiPolygon(vec![Polygon::new(LineString(shell), vec![LineString(hole)])]);
             orient_multipolygon(&mut mp);
-            prop_assert!(topology::signed_area(&mp.0[0].exterior().0) > 0.0);
-            prop_assert!(topology::signed_area(&mp.0[0].interiors()[0].0) < 0.0);
+            prop_assert!(crate::geom::signed_area(&mp.0[0].exterior().0) > 0.0);
+            prop_assert!(crate::geom::signed_area(&mp.0[0].interiors()[0].0) < 0.0);
             let once = mp.clone();
             orient_multipolygon(&mut mp);
             prop_assert_eq!(once, mp);

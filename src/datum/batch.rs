@@ -1,34 +1,20 @@
 //! The fast batch paths of [`DatumTransform`]: validation; a pre-filter that gathers only the
 //! points the region can affect; blocks of [`LANES`] points through the vectorised kernels of
 //! [`super::kernel`], region masks and branch-free selects; scatter back. Same results as the
-//! scalar reference ([`super::datum::scalar`]) within 1e-12 degrees.
+//! scalar reference ([`super::transform::scalar`]) within 1e-12 degrees.
 //!
-//! The kernels are compiled once per CPU level and chosen at run time with `pulp` (which holds
-//! the `unsafe` of calling a function compiled for AVX2+FMA or AVX-512): baseline x86-64
-//! (SSE2), x86-64-v3 (AVX2, FMA) and x86-64-v4 (AVX-512). Setting the environment variable
-//! `TILEREDACT_FORCE_SCALAR` (to anything) forces the baseline build, as a check. Results of
-//! different levels differ only in the last bits (fused multiply-add), well within 1e-12.
+//! The kernels are compiled once per CPU level and chosen at run time by [`crate::simd`].
+//! Results of different levels differ only in the last bits (fused multiply-add), well within
+//! 1e-12.
 
-use std::sync::LazyLock;
-
-use pulp::Arch;
-
-use super::datum::{Datum, DatumTransform};
 use super::kernel::{self, LANES, Lanes};
 use super::region::{RegionTest, in_box};
+use super::transform::{Datum, DatumTransform};
 use crate::error::{Error, Result};
+use crate::simd::Arch;
 
 /// Points pre-filtered at a time (indices kept on the stack).
 const SEGMENT: usize = 2048;
-
-/// The CPU level used by batches (detected once).
-static ARCH: LazyLock<Arch> = LazyLock::new(|| {
-    if std::env::var_os("TILEREDACT_FORCE_SCALAR").is_some() {
-        Arch::Scalar
-    } else {
-        Arch::new()
-    }
-});
 
 impl DatumTransform {
     /// Transforms `[lon, lat]` pairs (degrees) in place, with the fast batch path.
@@ -39,7 +25,7 @@ impl DatumTransform {
     /// [`Error::InvalidCoordinate`] naming the first point (by index) that is not finite or
     /// out of range (longitude -180..=180, latitude -90..=90).
     pub fn apply(&self, lonlat: &mut [[f64; 2]]) -> Result<()> {
-        self.apply_with(*ARCH, lonlat)
+        self.apply_with(crate::simd::arch(), lonlat)
     }
 
     /// Transforms separate longitude and latitude slices (degrees) in place, with the fast
@@ -58,7 +44,7 @@ impl DatumTransform {
     /// assert!((lat[1] - 31.234310593689997).abs() < 1e-9);
     /// ```
     pub fn apply_split(&self, lon: &mut [f64], lat: &mut [f64]) -> Result<()> {
-        self.apply_split_with(*ARCH, lon, lat)
+        self.apply_split_with(crate::simd::arch(), lon, lat)
     }
 
     /// [`DatumTransform::apply`] at a given CPU level (tests compare every level).
@@ -284,7 +270,7 @@ impl Runner {
         }
     }
 
-    /// See [`super::datum::scalar`]: `B(g)` where `g` was offset, `B(F(g))` where it was not
+    /// See [`super::transform::scalar`]: `B(g)` where `g` was offset, `B(F(g))` where it was not
     /// but BD-09 applies (Hong Kong, Macau), else unchanged.
     #[inline(always)]
     fn gcj_to_bd<const F: bool>(&self, lon: &mut Lanes, lat: &mut Lanes) {
@@ -303,7 +289,7 @@ impl Runner {
         select(&apply, &x, &y, lon, lat);
     }
 
-    /// See [`super::datum::scalar`].
+    /// See [`super::transform::scalar`].
     #[inline(always)]
     fn bd_to_gcj<const F: bool>(&self, lon: &mut Lanes, lat: &mut Lanes) {
         let (mut dx, mut dy) = (*lon, *lat);
@@ -354,23 +340,10 @@ fn select(m: &Mask, x: &Lanes, y: &Lanes, lon: &mut Lanes, lat: &mut Lanes) {
     }
 }
 
-/// Every CPU level this machine can run (for tests).
-#[cfg(test)]
-pub(crate) fn levels() -> Vec<Arch> {
-    let mut v = vec![Arch::Scalar];
-    if let Some(s) = pulp::x86::V3::try_new() {
-        v.push(Arch::V3(s));
-    }
-    if let Some(s) = pulp::x86::V4::try_new() {
-        v.push(Arch::V4(s));
-    }
-    v
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coords::Region;
+    use crate::datum::Region;
 
     /// Points over the region and around it, including just inside/outside its edges.
     fn sample() -> Vec<[f64; 2]> {
@@ -401,7 +374,7 @@ mod tests {
                     let t = DatumTransform::new(from, to).with_region(region);
                     let want: Vec<(f64, f64)> =
                         pts.iter().map(|p| t.point_unchecked(p[0], p[1])).collect();
-                    for arch in levels() {
+                    for arch in crate::simd::levels() {
                         let mut got = pts.clone();
                         t.apply_with(arch, &mut got).unwrap();
                         let mut lon: Vec<f64> = pts.iter().map(|p| p[0]).collect();

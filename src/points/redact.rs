@@ -25,9 +25,9 @@ use std::fmt;
 
 use super::escape::{inside_any, nearest_outside, zones_at};
 use super::ground_grid::{ground_cell, offset_ground};
-use super::point_policy::{PointPolicy, PointRules};
 use crate::error::{Error, Result};
 use crate::key::{RedactionKey, unit_f64, unit_f64_open0};
+use crate::policy::{PointPolicy, PointRules};
 use crate::tile::{MERCATOR_MAX_LAT, check_lnglat};
 use crate::zone::ZoneSet;
 use crate::{lnglat_to_mercator, mercator_to_lnglat};

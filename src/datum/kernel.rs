@@ -312,7 +312,7 @@ pub(crate) fn bd_inverse<const F: bool>(lon: &mut Lanes, lat: &mut Lanes) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coords::{bd09, gcj02};
+    use crate::datum::{bd09, gcj02};
 
     fn grid() -> (Lanes, Lanes) {
         let mut lon = [0.0; LANES];

@@ -1,0 +1,13 @@
+//! Geometric predicates in one place, shared by zones, the planner, masks and points.
+//!
+//! * `exact.rs`: exact orientation, segment intersection, point location in a ring, ring
+//!   orientation, area, bounding boxes.
+//! * `rect.rs`: segments and polygons against axis-aligned rectangles and points.
+
+mod exact;
+mod rect;
+
+#[cfg(test)]
+pub(crate) use exact::signed_area;
+pub(crate) use exact::{Hit, Loc, Pt, Ring, bbox, intersect, is_collinear, locate, ring_is_ccw};
+pub(crate) use rect::{polygon_contains_rect, polygon_covers, segment_meets_rect};
