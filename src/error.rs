@@ -128,6 +128,38 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// A stable number for the kind of error, grouped by origin in hundreds: the same numbers
+    /// are the result codes of the C ABI. Numbers are never reused; a retired one stays
+    /// reserved.
+    ///
+    /// | code | kind |
+    /// |---|---|
+    /// | 100 | [`Error::InvalidParameter`] |
+    /// | 101 | [`Error::BufferSize`] |
+    /// | 200 | [`Error::InvalidTile`] |
+    /// | 201 | [`Error::TileSyntax`] |
+    /// | 300 | [`Error::InvalidCoordinate`] |
+    /// | 400 | [`Error::ZoneSyntax`] |
+    /// | 401 | [`Error::InvalidZone`] |
+    /// | 500 | [`Error::Io`] |
+    ///
+    /// ```
+    /// let e = tileredact::MaskOptions::new(99).unwrap_err();
+    /// assert_eq!(e.code(), 100);
+    /// ```
+    pub fn code(&self) -> u32 {
+        match self {
+            Error::InvalidParameter { .. } => 100,
+            Error::BufferSize { .. } => 101,
+            Error::InvalidTile { .. } => 200,
+            Error::TileSyntax { .. } => 201,
+            Error::InvalidCoordinate { .. } => 300,
+            Error::ZoneSyntax(_) => 400,
+            Error::InvalidZone { .. } => 401,
+            Error::Io { .. } => 500,
+        }
+    }
+
     pub(crate) fn zone(location: ZoneLocation, reason: impl Into<String>) -> Self {
         Error::InvalidZone {
             location,
@@ -140,5 +172,67 @@ impl Error {
             name,
             reason: reason.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One error of every kind with the code the C ABI and its users rely on: the table is
+    /// written out, not derived, so renumbering fails here.
+    #[test]
+    fn codes_are_stable_and_distinct() {
+        let io = || std::io::Error::other("x");
+        let table: Vec<(Error, u32)> = vec![
+            (Error::param("p", "r"), 100),
+            (
+                Error::BufferSize {
+                    expected: 1,
+                    actual: 0,
+                    what: "w",
+                },
+                101,
+            ),
+            (
+                Error::InvalidTile {
+                    z: 31,
+                    x: 0,
+                    y: 0,
+                    reason: String::new(),
+                },
+                200,
+            ),
+            (
+                Error::TileSyntax {
+                    input: String::new(),
+                    reason: String::new(),
+                },
+                201,
+            ),
+            (
+                Error::InvalidCoordinate {
+                    lon: 0.0,
+                    lat: 0.0,
+                    reason: String::new(),
+                },
+                300,
+            ),
+            (Error::ZoneSyntax(String::new()), 400),
+            (Error::zone(ZoneLocation::default(), "r"), 401),
+            (
+                Error::Io {
+                    context: String::new(),
+                    source: io(),
+                },
+                500,
+            ),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for (e, code) in &table {
+            assert_eq!(e.code(), *code, "{e:?}");
+            assert!(seen.insert(*code));
+        }
+        assert_eq!(seen.len(), 8);
     }
 }

@@ -19,6 +19,15 @@ const PASSPHRASE_CONTEXT: &str = "tileredact 2026-11-29 redaction key from passp
 /// Keep it secret and keep it stable: outputs made with one key are reproducible with that key
 /// only. `Debug` prints a short fingerprint, never the key.
 ///
+/// # Memory
+///
+/// The key bytes are erased (with `zeroize`, which the optimiser cannot remove) when a
+/// `RedactionKey` is dropped, and so is every clone. That is all it can promise: a Rust move
+/// is a copy of the bytes and the place moved from is not erased, the BLAKE3 hasher keeps a
+/// key-derived state while it runs, and the text a key was parsed from (a hex string, a
+/// passphrase, a key file read into memory) is the caller's to erase. Build the key once and
+/// share it (`Arc`, or a redactor that owns it) instead of moving it around.
+///
 /// # Examples
 ///
 /// ```
@@ -136,8 +145,7 @@ impl fmt::Debug for RedactionKey {
 
 impl Drop for RedactionKey {
     fn drop(&mut self) {
-        self.bytes = [0; 32];
-        std::hint::black_box(&self.bytes);
+        zeroize::Zeroize::zeroize(&mut self.bytes);
     }
 }
 

@@ -53,7 +53,7 @@ pub use key::RedactionKey;
 pub use plan::{TileCover, TilePlan};
 pub use points::{PointAction, PointRedactor, PointSummary, RedactedPoint};
 pub use policy::{PointPolicy, PointRules};
-pub use raster::{CoverageRasterizer, Mask, MaskOptions, PixelWindow};
+pub use raster::{CoverageRasterizer, MAX_WINDOW_PX, Mask, MaskOptions, PixelWindow};
 pub use tile::{
     EARTH_RADIUS_M, LngLatBounds, MAX_ZOOM, MERCATOR_HALF_WORLD_M, MERCATOR_MAX_LAT,
     MercatorBounds, TileId, TileSize, WorldGrid, ground_scale, lnglat_to_mercator,

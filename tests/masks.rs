@@ -104,8 +104,8 @@ proptest! {
         let grid = WorldGrid::new(z, size).unwrap();
         let opts = MaskOptions::default();
         let t = size.px();
-        let block_cov = zones.coverage_mask_window(&grid, window_of(tl, size, 2));
-        let block_red = zones.redaction_mask_window(&grid, window_of(tl, size, 2), &opts);
+        let block_cov = zones.coverage_mask_window(&grid, window_of(tl, size, 2)).unwrap();
+        let block_red = zones.redaction_mask_window(&grid, window_of(tl, size, 2), &opts).unwrap();
         for (i, j) in [(0u32, 0u32), (1, 0), (0, 1), (1, 1)] {
             let Ok(tile) = TileId::new(z, tl.x() + i, tl.y() + j) else { continue };
             let cov = zones.coverage_mask(tile, size);
@@ -123,7 +123,7 @@ proptest! {
         let tile = TileId::containing(lon, lat, z).unwrap();
         let grid = WorldGrid::new(z, size).unwrap();
         let win = window_of(tile, size, 1);
-        let red = zones.redaction_mask(tile, size, &MaskOptions { resample_px: r_px });
+        let red = zones.redaction_mask(tile, size, &MaskOptions::new(r_px).unwrap());
         // Coverage of each grown zone, on the window grown by r_px, independently.
         let ext = win.grown(r_px);
         let mut cov = Mask::new(ext.width, ext.height);
@@ -190,7 +190,7 @@ proptest! {
         let grid = WorldGrid::new(z, size).unwrap();
         let c = TileId::containing(lon, lat, z).unwrap();
         let tl = TileId::new(z, c.x().saturating_sub(2), c.y().saturating_sub(2)).unwrap();
-        let m = zones.coverage_mask_window(&grid, window_of(tl, size, 5));
+        let m = zones.coverage_mask_window(&grid, window_of(tl, size, 5)).unwrap();
         let poly = &zones.zones()[0].geometry_m().0[0];
         let area_px = geo::Area::unsigned_area(poly) * grid.px_per_m() * grid.px_per_m();
         let perimeter_px = 4.0 * (area_px.sqrt() * 8.0);
@@ -234,7 +234,7 @@ fn sample_tiles_hit_as_documented() {
     let cov = only_06.coverage_mask(t, size);
     assert_eq!(cov.count_nonzero(), 1);
     assert!(cov.get(201, 122) > 0);
-    let red = only_06.redaction_mask(t, size, &MaskOptions { resample_px: 0 });
+    let red = only_06.redaction_mask(t, size, &MaskOptions::new(0).unwrap());
     assert_eq!(red.count_nonzero(), 1);
     assert_eq!(red.get(201, 122), 255);
     assert_eq!(
@@ -283,7 +283,7 @@ fn tiny_zone_is_redacted_at_every_zoom() {
     let c = geo::Centroid::centroid(g).unwrap();
     for z in 0..=22u8 {
         let t = TileId::containing(c.x(), c.y(), z).unwrap();
-        let red = only_06.redaction_mask(t, TileSize::S256, &MaskOptions { resample_px: 0 });
+        let red = only_06.redaction_mask(t, TileSize::S256, &MaskOptions::new(0).unwrap());
         assert!(red.count_nonzero() >= 1, "z{z}: nothing redacted");
         assert_ne!(
             only_06.plan(t, TileSize::S256, &MaskOptions::default()),

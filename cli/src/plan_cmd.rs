@@ -76,9 +76,7 @@ fn tile_size(px: u32) -> Result<TileSize, String> {
 pub fn run_plan(a: &PlanArgs) -> Result<(), String> {
     let zones = load_zones(&a.zones)?;
     let size = tile_size(a.size)?;
-    let opts = MaskOptions {
-        resample_px: a.resample_px,
-    };
+    let opts = MaskOptions::new(a.resample_px).map_err(|e| e.to_string())?;
     let cover = zones
         .tile_cover(a.zoom, size, opts)
         .map_err(|e| e.to_string())?;
@@ -145,15 +143,10 @@ pub fn run_mask(a: &MaskArgs) -> Result<(), String> {
         .map_err(|e: tileredact::Error| e.to_string())?;
     let size = tile_size(a.size)?;
     let zones = load_zones(&a.zones)?;
+    let opts = MaskOptions::new(a.resample_px).map_err(|e| e.to_string())?;
     let mask = match a.kind {
         MaskKind::Coverage => zones.coverage_mask(tile, size),
-        MaskKind::Redaction => zones.redaction_mask(
-            tile,
-            size,
-            &MaskOptions {
-                resample_px: a.resample_px,
-            },
-        ),
+        MaskKind::Redaction => zones.redaction_mask(tile, size, &opts),
     };
     write_png_atomically(&a.out, &mask)?;
     eprintln!(

@@ -115,31 +115,37 @@ pub(crate) enum Loc {
 pub(crate) fn locate(p: Pt, ring: &[Pt]) -> Loc {
     let mut inside = false;
     for w in ring.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        let (ymin, ymax) = minmax(a.y, b.y);
-        if p.y < ymin || p.y > ymax {
-            continue;
-        }
-        let (xmin, xmax) = minmax(a.x, b.x);
-        if p.x > xmax {
-            continue;
-        }
-        if p.x < xmin {
-            // Entirely right of p: crosses the ray iff it straddles the ray's line.
-            if (a.y > p.y) != (b.y > p.y) {
-                inside = !inside;
-            }
-            continue;
-        }
-        let o = orient(a, b, p);
-        if o == 0 {
-            return Loc::Boundary;
-        }
-        if (a.y > p.y) != (b.y > p.y) && ((b.y > a.y) == (o > 0)) {
-            inside = !inside;
+        match locate_step(p, w[0], w[1]) {
+            None => return Loc::Boundary,
+            Some(c) => inside ^= c,
         }
     }
     if inside { Loc::Inside } else { Loc::Outside }
+}
+
+/// One edge `a-b` of the crossing count of [`locate`]: `None` if `p` lies on the edge, else
+/// whether the edge crosses the ray from `p` to the right (half-open in y, exact). An edge
+/// whose bounding box misses the ray gives `Some(false)`.
+#[inline]
+pub(crate) fn locate_step(p: Pt, a: Pt, b: Pt) -> Option<bool> {
+    let (ymin, ymax) = minmax(a.y, b.y);
+    if p.y < ymin || p.y > ymax {
+        return Some(false);
+    }
+    let (xmin, xmax) = minmax(a.x, b.x);
+    if p.x > xmax {
+        return Some(false);
+    }
+    let straddles = (a.y > p.y) != (b.y > p.y);
+    if p.x < xmin {
+        // Entirely right of p: crosses the ray iff it straddles the ray's line.
+        return Some(straddles);
+    }
+    let o = orient(a, b, p);
+    if o == 0 {
+        return None;
+    }
+    Some(straddles && ((b.y > a.y) == (o > 0)))
 }
 
 /// Whether the closed ring (no consecutive repeats, not degenerate) is counter-clockwise

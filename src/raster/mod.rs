@@ -11,5 +11,5 @@ mod zone_masks;
 
 pub use mask::Mask;
 pub use rasterizer::{CoverageRasterizer, PixelWindow};
-pub(crate) use zone_masks::MAX_RESAMPLE_PX;
-pub use zone_masks::MaskOptions;
+pub use zone_masks::{MAX_WINDOW_PX, MaskOptions};
+pub(crate) use zone_masks::{tile_window, window_rect_m};

@@ -339,6 +339,14 @@ impl CoverageRasterizer {
     /// [`Error::InvalidParameter`] if a coordinate is not finite or its magnitude is above
     /// 2^50; nothing is added then.
     pub fn add_ring(&mut self, ring: &[[f64; 2]]) -> Result<()> {
+        self.add_ring_shifted(ring, 0)
+    }
+
+    /// [`CoverageRasterizer::add_ring`], with the snapped ring moved `shift_px` whole pixels
+    /// to the right (in fixed point, so exactly): the copy of a zone one world width away,
+    /// where the world wraps at ±180°, has the very same cells as the zone.
+    pub(crate) fn add_ring_shifted(&mut self, ring: &[[f64; 2]], shift_px: i64) -> Result<()> {
+        let sx = shift_px << FRAC;
         let valid = |p: &[f64; 2]| p[0].abs() <= MAX_COORD && p[1].abs() <= MAX_COORD;
         let Some(&last) = ring.last() else {
             return Ok(());
@@ -364,7 +372,7 @@ impl CoverageRasterizer {
         // huge or non-finite values.
         let fix = |p: [f64; 2]| {
             if valid(&p) {
-                [floor_i64(p[0] * ONE_F), floor_i64(p[1] * ONE_F)]
+                [floor_i64(p[0] * ONE_F) + sx, floor_i64(p[1] * ONE_F)]
             } else {
                 [0, 0]
             }
@@ -375,9 +383,9 @@ impl CoverageRasterizer {
             let v = [p[0] * ONE_F, p[1] * ONE_F];
             let p = if v[0].abs() < SMALL && v[1].abs() < SMALL {
                 // Valid (within ±2^39 px), and the quick floor applies.
-                [floor_small(v[0]), floor_small(v[1])]
+                [floor_small(v[0]) + sx, floor_small(v[1])]
             } else if valid(&p) {
-                [floor_i64(v[0]), floor_i64(v[1])]
+                [floor_i64(v[0]) + sx, floor_i64(v[1])]
             } else {
                 ok = false;
                 [0, 0]
@@ -408,6 +416,31 @@ impl CoverageRasterizer {
                 p[0], p[1]
             ),
         )
+    }
+
+    /// Adds one edge from `a` to `b` (world pixels), moved `shift_px` whole pixels to the
+    /// right, snapped exactly as [`CoverageRasterizer::add_ring`] snaps the same positions.
+    ///
+    /// A window only depends on the edges that reach its rows left of its right side, so
+    /// adding just those edges of a ring (from an [`crate::geom::EdgeIndex`]) gives the same
+    /// bytes as adding the whole ring.
+    ///
+    /// # Errors
+    /// As [`CoverageRasterizer::add_ring`]; nothing is added then.
+    pub(crate) fn add_edge_shifted(
+        &mut self,
+        a: [f64; 2],
+        b: [f64; 2],
+        shift_px: i64,
+    ) -> Result<()> {
+        let valid = |p: &[f64; 2]| p[0].abs() <= MAX_COORD && p[1].abs() <= MAX_COORD;
+        if !valid(&a) || !valid(&b) {
+            return Err(Self::invalid(&[a, b]));
+        }
+        let sx = shift_px << FRAC;
+        let fix = |p: [f64; 2]| [floor_i64(p[0] * ONE_F) + sx, floor_i64(p[1] * ONE_F)];
+        push_edge(&mut self.edges, &mut self.flats, fix(a), fix(b));
+        Ok(())
     }
 
     /// Writes the exact-area coverage of the rings inside `window` into `out`

@@ -11,23 +11,56 @@
 //! outside a tile are taken into account, so redaction masks stitch too.
 
 use std::cell::RefCell;
+use std::ops::ControlFlow;
 
 use geo::{Coord, Polygon, Rect};
 
 use super::{CoverageRasterizer, Mask, PixelWindow};
+use crate::error::{Error, Result};
+use crate::geom::EdgeIndex;
 use crate::tile::{TileId, TileSize, WorldGrid};
 use crate::zone::ZoneSet;
 
 /// Options for the conservative redaction mask.
+///
+/// ```
+/// use tileredact::MaskOptions;
+/// assert_eq!(MaskOptions::default().resample_px(), 2);
+/// assert_eq!(MaskOptions::new(3).unwrap().resample_px(), 3);
+/// assert!(MaskOptions::new(65).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct MaskOptions {
-    /// Dilation of the redaction mask in world pixels, for the resampling of the imagery
-    /// (default 2). At most 64.
+    resample_px: u32,
+}
+
+impl MaskOptions {
+    /// Largest `resample_px` accepted.
+    pub const MAX_RESAMPLE_PX: u32 = MAX_RESAMPLE_PX;
+
+    /// Options with a dilation of `resample_px` world pixels (see
+    /// [`MaskOptions::resample_px`]).
     ///
-    /// With 0, the mask is exactly the pixels whose square meets a grown zone, up to the
-    /// rasteriser's 1/4096 px vertex snapping: a zone that enters a pixel by less than
-    /// 1/4096 px may leave it unmarked. Any value of 1 or more covers that.
-    pub resample_px: u32,
+    /// # Errors
+    /// [`Error::InvalidParameter`] if `resample_px` is above
+    /// [`MaskOptions::MAX_RESAMPLE_PX`] (64).
+    pub fn new(resample_px: u32) -> Result<Self> {
+        if resample_px > MAX_RESAMPLE_PX {
+            return Err(Error::param(
+                "resample_px",
+                format!("is {resample_px}; expected 0..={MAX_RESAMPLE_PX} pixels"),
+            ));
+        }
+        Ok(MaskOptions { resample_px })
+    }
+
+    /// Dilation of the redaction mask in world pixels, for the resampling of the imagery
+    /// (default 2): a pixel is redacted when a pixel within this Chebyshev distance meets a
+    /// grown zone. With 0, the mask is exactly the pixels whose square meets a grown zone.
+    pub fn resample_px(&self) -> u32 {
+        self.resample_px
+    }
 }
 
 impl Default for MaskOptions {
@@ -39,11 +72,15 @@ impl Default for MaskOptions {
 /// Largest `resample_px` accepted.
 pub(crate) const MAX_RESAMPLE_PX: u32 = 64;
 
+/// Largest width or height of a pixel window whose mask is asked for (a mask of that size
+/// takes 64 MiB).
+pub const MAX_WINDOW_PX: u32 = 8192;
+
 thread_local! {
     static RASTERIZER: RefCell<CoverageRasterizer> = RefCell::new(CoverageRasterizer::new());
 }
 
-fn tile_window(tile: TileId, size: TileSize) -> PixelWindow {
+pub(crate) fn tile_window(tile: TileId, size: TileSize) -> PixelWindow {
     let (x0, y0) = tile.world_px_origin(size);
     PixelWindow {
         x0: x0 as i64,
@@ -54,7 +91,7 @@ fn tile_window(tile: TileId, size: TileSize) -> PixelWindow {
 }
 
 /// The mercator rectangle of a pixel window grown by `pad` pixels.
-fn window_rect_m(grid: &WorldGrid, w: PixelWindow, pad: f64) -> Rect<f64> {
+pub(crate) fn window_rect_m(grid: &WorldGrid, w: PixelWindow, pad: f64) -> Rect<f64> {
     let (ax, ay) = grid.to_mercator(w.x0 as f64 - pad, w.y0 as f64 - pad);
     let (bx, by) = grid.to_mercator(
         (w.x0 + i64::from(w.width)) as f64 + pad,
@@ -63,22 +100,82 @@ fn window_rect_m(grid: &WorldGrid, w: PixelWindow, pad: f64) -> Rect<f64> {
     Rect::new(Coord { x: ax, y: by }, Coord { x: bx, y: ay })
 }
 
-fn add_polygon(
+fn check_window(window: PixelWindow) -> Result<()> {
+    if window.width > MAX_WINDOW_PX || window.height > MAX_WINDOW_PX {
+        return Err(Error::param(
+            "window",
+            format!(
+                "is {}x{} pixels; expected at most {MAX_WINDOW_PX} on each side",
+                window.width, window.height
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Copies `mask` into a caller's buffer of rows `stride` bytes apart.
+fn copy_into(mask: &Mask, out: &mut [u8], stride: usize) -> Result<()> {
+    let (w, h) = (mask.width() as usize, mask.height() as usize);
+    if stride < w {
+        return Err(Error::param(
+            "stride",
+            format!("is {stride} bytes; expected at least the width, {w}"),
+        ));
+    }
+    let need = stride * (h - 1) + w;
+    if out.len() < need {
+        return Err(Error::BufferSize {
+            expected: need,
+            actual: out.len(),
+            what: "mask rows of the tile's width, `stride` bytes apart",
+        });
+    }
+    for (y, row) in mask.as_bytes().chunks_exact(w).enumerate() {
+        out[y * stride..y * stride + w].copy_from_slice(row);
+    }
+    Ok(())
+}
+
+/// Adds a polygon (mercator metres) to the rasteriser, moved `shift_px` pixels to the right,
+/// limited to the edges that can change the window whose mercator rectangle (in the
+/// polygon's own copy of the world) is `rect`.
+fn add_part(
     r: &mut CoverageRasterizer,
     grid: &WorldGrid,
     poly: &Polygon<f64>,
+    edges: &EdgeIndex,
+    rect: Rect<f64>,
+    shift_px: i64,
     buf: &mut Vec<[f64; 2]>,
 ) {
+    let px = |x: f64, y: f64| {
+        let (x, y) = grid.to_world_px(x, y);
+        [x, y]
+    };
+    // Zone coordinates are validated and within the mercator square (grown ones a margin
+    // beyond it): in range.
+    const VALID: &str = "validated zone coordinates are finite and near the world";
+    if edges.is_indexed() {
+        // Edges in the window's rows, left of its right side: the others cannot change it.
+        let lo = [f64::NEG_INFINITY, rect.min().y];
+        let hi = [rect.max().x, rect.max().y];
+        let _ = edges.for_each_near(poly, lo, hi, |e| {
+            r.add_edge_shifted(px(e[0], e[1]), px(e[2], e[3]), shift_px)
+                .expect(VALID);
+            ControlFlow::Continue(())
+        });
+        return;
+    }
     for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
         buf.clear();
-        buf.extend(ring.0.iter().map(|c| {
-            let (x, y) = grid.to_world_px(c.x, c.y);
-            [x, y]
-        }));
-        // Zone coordinates are validated and clamped to the mercator square: in range.
-        r.add_ring(buf)
-            .expect("validated zone coordinates are finite and inside the world");
+        buf.extend(ring.0.iter().map(|c| px(c.x, c.y)));
+        r.add_ring_shifted(buf, shift_px).expect(VALID);
     }
+}
+
+/// The world width of a grid in whole pixels.
+fn world_px_i64(grid: &WorldGrid) -> i64 {
+    i64::from(grid.tile_size().px()) << grid.z()
 }
 
 impl ZoneSet {
@@ -87,50 +184,116 @@ impl ZoneSet {
     pub fn coverage_mask(&self, tile: TileId, size: TileSize) -> Mask {
         let grid = WorldGrid::new(tile.z(), size).expect("a TileId's zoom is valid");
         self.coverage_mask_window(&grid, tile_window(tile, size))
+            .expect("a tile is a valid window")
+    }
+
+    /// [`ZoneSet::coverage_mask`] written into a caller's buffer: row `y` of the mask at
+    /// `out[y * stride..][..width]`; the bytes between rows are left as they are.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if `stride` is less than the tile width,
+    /// [`Error::BufferSize`] if `out` is too short; nothing is written then.
+    pub fn coverage_mask_into(
+        &self,
+        tile: TileId,
+        size: TileSize,
+        out: &mut [u8],
+        stride: usize,
+    ) -> Result<()> {
+        copy_into(&self.coverage_mask(tile, size), out, stride)
     }
 
     /// The coverage mask of any window of world pixels (see [`ZoneSet::coverage_mask`]).
-    pub fn coverage_mask_window(&self, grid: &WorldGrid, window: PixelWindow) -> Mask {
+    /// The world wraps: a window reaching beyond column 0 or the last column sees the zones
+    /// on the other side of the antimeridian.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if the window is wider or taller than
+    /// [`MAX_WINDOW_PX`].
+    pub fn coverage_mask_window(&self, grid: &WorldGrid, window: PixelWindow) -> Result<Mask> {
+        check_window(window)?;
         let mut out = Mask::new(window.width, window.height);
         let rect = window_rect_m(grid, window, 1.0);
+        let world = world_px_i64(grid);
         RASTERIZER.with_borrow_mut(|r| {
             r.reset();
             let mut buf = Vec::new();
-            for part in self.coverage_parts_in(rect) {
-                add_polygon(r, grid, part, &mut buf);
-            }
+            let _ = self
+                .coverage
+                .for_each_near(rect, |shift, poly, edges, frame| {
+                    add_part(
+                        r,
+                        grid,
+                        poly,
+                        edges,
+                        frame,
+                        i64::from(shift) * world,
+                        &mut buf,
+                    );
+                    ControlFlow::Continue(())
+                });
             r.coverage(window, &mut out);
         });
-        out
+        Ok(out)
     }
 
     /// The conservative redaction mask of `tile`: 255 for every pixel within `resample_px`
     /// (square neighbourhood) of a pixel whose square meets a zone grown by its `margin_m`;
-    /// 0 elsewhere. A zone smaller than a pixel still marks its pixel.
-    ///
-    /// `opts.resample_px` is capped at 64.
+    /// 0 elsewhere. A zone smaller than a pixel still marks its pixel. The world wraps at
+    /// ±180°: zones on the other side of the antimeridian count.
     pub fn redaction_mask(&self, tile: TileId, size: TileSize, opts: &MaskOptions) -> Mask {
         let grid = WorldGrid::new(tile.z(), size).expect("a TileId's zoom is valid");
-        self.redaction_mask_window(&grid, tile_window(tile, size), opts)
+        self.touched_dilated(&grid, tile_window(tile, size), opts.resample_px)
+    }
+
+    /// [`ZoneSet::redaction_mask`] written into a caller's buffer: row `y` of the mask at
+    /// `out[y * stride..][..width]`; the bytes between rows are left as they are.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if `stride` is less than the tile width,
+    /// [`Error::BufferSize`] if `out` is too short; nothing is written then.
+    pub fn redaction_mask_into(
+        &self,
+        tile: TileId,
+        size: TileSize,
+        opts: &MaskOptions,
+        out: &mut [u8],
+        stride: usize,
+    ) -> Result<()> {
+        copy_into(&self.redaction_mask(tile, size, opts), out, stride)
     }
 
     /// The redaction mask of any window of world pixels (see [`ZoneSet::redaction_mask`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if the window is wider or taller than
+    /// [`MAX_WINDOW_PX`].
     pub fn redaction_mask_window(
         &self,
         grid: &WorldGrid,
         window: PixelWindow,
         opts: &MaskOptions,
-    ) -> Mask {
-        let r_px = opts.resample_px.min(MAX_RESAMPLE_PX);
+    ) -> Result<Mask> {
+        check_window(window)?;
+        Ok(self.touched_dilated(grid, window, opts.resample_px))
+    }
+
+    /// The touched mask of the grown zones on `window` grown by `r_px`, dilated by `r_px`
+    /// and cropped back to `window`.
+    pub(crate) fn touched_dilated(&self, grid: &WorldGrid, window: PixelWindow, r_px: u32) -> Mask {
         let ext = window.grown(r_px);
         let mut touched = Mask::new(ext.width, ext.height);
         let rect = window_rect_m(grid, ext, 1.0);
+        let world = world_px_i64(grid);
         RASTERIZER.with_borrow_mut(|r| {
             r.reset();
             let mut buf = Vec::new();
-            for (_, part) in self.grown_parts_in(rect) {
-                add_polygon(r, grid, part, &mut buf);
-            }
+            let _ = self.for_each_grown_part_near(rect, |part| {
+                let frame = part.in_part_frame(rect);
+                let shift = i64::from(part.shift) * world;
+                add_part(r, grid, part.poly, part.edges, frame, shift, &mut buf);
+                ControlFlow::Continue(())
+            });
             r.touched(ext, &mut touched);
         });
         let dilated = dilate_square(&touched, r_px);

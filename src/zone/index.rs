@@ -6,6 +6,16 @@
 //! the parts of the exact geometries (coverage masks). [`ZoneSet::any_grown_part_in`], the
 //! hot path of planning a clear tile, first rejects rectangles outside the bounding box of all
 //! grown parts, then asks the tree for the first hit with internal iteration (no allocation).
+//!
+//! Every grown part also has an [`EdgeIndex`] (its edges in an R*-tree when it has many), so
+//! the exact questions about a tile or a point cost the edges near them, not the outline.
+//!
+//! **The world wraps.** A grown zone near ±180° reaches beyond the edge of the mercator square;
+//! what lies beyond one edge continues at the other. Every query about a rectangle or a point
+//! therefore also asks about its copies one world width (`2 * MERCATOR_HALF_WORLD_M`) to the
+//! left and right ([`ZoneSet::for_each_grown_part_near`] reports which copy matched), after
+//! a check against the extent of all grown parts, so a query away from the antimeridian pays
+//! two comparisons for it.
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -15,14 +25,61 @@ use rstar::{AABB, RTree, RTreeObject};
 
 use super::Zone;
 use crate::error::Result;
-use crate::geom::polygon_covers;
+use crate::geom::{EdgeIndex, Loc, polygon_covers};
 
 /// One polygon part of one zone, with its bounding box.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct PartEntry {
     zone: usize,
     part: usize,
+    /// Position in the list of parts (and of their edge indexes).
+    slot: usize,
     env: AABB<[f64; 2]>,
+}
+
+/// The width of the world in mercator metres: what lies beyond x = +half of it continues
+/// at x = -half.
+pub(crate) const WORLD_M: f64 = 2.0 * crate::MERCATOR_HALF_WORLD_M;
+
+/// A grown part near a query rectangle (see [`ZoneSet::for_each_grown_part_near`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NearPart<'a> {
+    /// Which copy of the world matched: the part, moved `shift` world widths to the right,
+    /// is the geometry near the rectangle (0 away from the antimeridian).
+    pub(crate) shift: i32,
+    /// The part, in its own copy of the world.
+    pub(crate) poly: &'a Polygon<f64>,
+    /// Its edges.
+    pub(crate) edges: &'a EdgeIndex,
+}
+
+impl NearPart<'_> {
+    /// `rect` moved into the part's own copy of the world.
+    pub(crate) fn in_part_frame(&self, rect: Rect<f64>) -> Rect<f64> {
+        let dx = -f64::from(self.shift) * WORLD_M;
+        Rect::new(
+            Coord {
+                x: rect.min().x + dx,
+                y: rect.min().y,
+            },
+            Coord {
+                x: rect.max().x + dx,
+                y: rect.max().y,
+            },
+        )
+    }
+
+    /// Whether the part meets the closed rectangle (exact).
+    pub(crate) fn meets(&self, rect: Rect<f64>) -> bool {
+        self.edges.meets_rect(self.poly, self.in_part_frame(rect))
+    }
+
+    /// Whether the part contains the closed rectangle (exact; touching its boundary counts
+    /// as not containing).
+    pub(crate) fn contains(&self, rect: Rect<f64>) -> bool {
+        self.edges
+            .contains_rect(self.poly, self.in_part_frame(rect))
+    }
 }
 
 impl RTreeObject for PartEntry {
@@ -86,6 +143,8 @@ pub struct ZoneSet {
     pub(crate) zones: Vec<Zone>,
     by_id: HashMap<String, usize>,
     grown_tree: RTree<PartEntry>,
+    /// Edge index of every grown part, by [`PartEntry::slot`].
+    grown_edges: Vec<EdgeIndex>,
     exact_tree: RTree<PartEntry>,
     /// Bounding box of all grown parts: `[min_x, min_y, max_x, max_y]` (empty: inverted).
     grown_extent: [f64; 4],
@@ -177,6 +236,7 @@ fn part_entries<'a>(
             out.push(PartEntry {
                 zone: zi,
                 part: pi,
+                slot: out.len(),
                 env,
             });
         }
@@ -206,6 +266,10 @@ impl ZoneSet {
                 extent[3].max(hi[1]),
             ];
         }
+        let grown_edges = grown
+            .iter()
+            .map(|e| EdgeIndex::new(&zones[e.zone].grown.0[e.part]))
+            .collect();
         let exact = part_entries(&zones, |z| &z.mercator);
         let mut by_id = HashMap::with_capacity(zones.len());
         for (i, z) in zones.iter().enumerate() {
@@ -215,6 +279,7 @@ impl ZoneSet {
             coverage: super::union::CoverageParts::build(&zones),
             grid: Occupancy::build(&grown),
             grown_tree: RTree::bulk_load(grown),
+            grown_edges,
             exact_tree: RTree::bulk_load(exact),
             grown_extent: extent,
             by_id,
@@ -282,21 +347,88 @@ impl ZoneSet {
 
     /// The index of the first zone whose grown geometry contains the mercator point (x, y)
     /// in metres; a point on the boundary is inside. `None` for non-finite input.
+    ///
+    /// The world wraps: a zone grown across ±180° contains the points beyond it on the other
+    /// side.
     pub fn contains_grown_m(&self, x: f64, y: f64) -> Option<usize> {
-        let p = Coord { x, y };
         let mut best: Option<usize> = None;
-        for e in self
-            .grown_tree
-            .locate_in_envelope_intersecting(AABB::from_point([x, y]))
-        {
-            if best.is_some_and(|b| b <= e.zone) {
+        for k in [0.0, -1.0, 1.0] {
+            // The copy of the world `k` widths to the right holds the point at x - k W.
+            let p = Coord {
+                x: x - k * WORLD_M,
+                y,
+            };
+            let env = AABB::from_point([p.x, p.y]);
+            if !self.extent_meets(&env) {
                 continue;
             }
-            if polygon_covers(p, &self.zones[e.zone].grown.0[e.part]) {
-                best = Some(e.zone);
+            for e in self.grown_tree.locate_in_envelope_intersecting(env) {
+                if best.is_some_and(|b| b <= e.zone) {
+                    continue;
+                }
+                let poly = &self.zones[e.zone].grown.0[e.part];
+                if self.grown_edges[e.slot].locate(poly, p) != Loc::Outside {
+                    best = Some(e.zone);
+                }
             }
         }
         best
+    }
+
+    /// Whether `env` meets the bounding box of all grown parts. Written so that NaN never
+    /// passes.
+    #[inline]
+    fn extent_meets(&self, env: &AABB<[f64; 2]>) -> bool {
+        let (lo, hi) = (env.lower(), env.upper());
+        let e = &self.grown_extent;
+        lo[0] <= e[2] && hi[0] >= e[0] && lo[1] <= e[3] && hi[1] >= e[1]
+    }
+
+    /// Calls `f` for every grown part whose bounding box meets `rect` (mercator metres,
+    /// boundaries inclusive) in this copy of the world or in the copies one world width to
+    /// either side, until `f` breaks. See [`NearPart`].
+    pub(crate) fn for_each_grown_part_near(
+        &self,
+        rect: Rect<f64>,
+        mut f: impl FnMut(NearPart<'_>) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let (lo, hi) = (rect.min(), rect.max());
+        for shift in [0i32, -1, 1] {
+            let dx = -f64::from(shift) * WORLD_M;
+            let env = AABB::from_corners([lo.x + dx, lo.y], [hi.x + dx, hi.y]);
+            if !self.extent_meets(&env) {
+                continue;
+            }
+            self.grown_tree
+                .locate_in_envelope_intersecting_int(env, |e| {
+                    f(NearPart {
+                        shift,
+                        poly: &self.zones[e.zone].grown.0[e.part],
+                        edges: &self.grown_edges[e.slot],
+                    })
+                })?;
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Whether the bounding box of any grown part meets `rect`, in this copy of the world or
+    /// one world width to either side: the wrapping form of
+    /// [`ZoneSet::any_grown_part_in`], the hot path of planning a clear tile.
+    #[inline]
+    pub(crate) fn any_grown_part_near(&self, rect: Rect<f64>) -> bool {
+        let (lo, hi) = (rect.min(), rect.max());
+        [0.0, -WORLD_M, WORLD_M].into_iter().any(|dx| {
+            self.any_grown_part_in(Rect::new(
+                Coord {
+                    x: lo.x + dx,
+                    y: lo.y,
+                },
+                Coord {
+                    x: hi.x + dx,
+                    y: hi.y,
+                },
+            ))
+        })
     }
 
     /// The parts of grown geometries whose bounding box meets `rect` (mercator metres,
@@ -309,15 +441,6 @@ impl ZoneSet {
         self.grown_tree
             .locate_in_envelope_intersecting(aabb(rect))
             .map(move |e| (e.zone, &self.zones[e.zone].grown.0[e.part]))
-    }
-
-    /// The parts of the coverage geometry (exact zones, overlapping groups unioned) whose
-    /// bounding box meets `rect` (mercator metres, boundaries inclusive).
-    pub(crate) fn coverage_parts_in(
-        &self,
-        rect: Rect<f64>,
-    ) -> impl Iterator<Item = &Polygon<f64>> + '_ {
-        self.coverage.parts_in(aabb(rect))
     }
 
     /// The bounding boxes of all grown parts (mercator metres).

@@ -6,11 +6,15 @@
 //! zones its neighbours see, and break byte-exact stitching; unioning once, for the whole set,
 //! keeps one geometry for every tile.
 
+use std::ops::ControlFlow;
+
 use geo::orient::{Direction, Orient};
-use geo::{BooleanOps, Intersects, MultiPolygon, Polygon};
+use geo::{BooleanOps, Coord, Intersects, MultiPolygon, Polygon, Rect};
 use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
 
 use super::Zone;
+use super::index::WORLD_M;
+use crate::geom::EdgeIndex;
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
@@ -18,6 +22,7 @@ type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CoverageParts {
     parts: Vec<Polygon<f64>>,
+    edges: Vec<EdgeIndex>,
     tree: RTree<Entry>,
 }
 
@@ -91,14 +96,38 @@ impl CoverageParts {
                 })
                 .collect(),
         );
-        CoverageParts { parts, tree }
+        let edges = parts.iter().map(EdgeIndex::new).collect();
+        CoverageParts { parts, edges, tree }
     }
 
-    /// Parts whose bounding box meets `env` (boundaries inclusive).
-    pub(crate) fn parts_in(&self, env: AABB<[f64; 2]>) -> impl Iterator<Item = &Polygon<f64>> + '_ {
-        self.tree
-            .locate_in_envelope_intersecting(env)
-            .map(move |e| &self.parts[e.data])
+    /// Calls `f(shift, part, edges, frame)` for every part whose bounding box meets `rect`
+    /// (boundaries inclusive) in this copy of the world or one world width to either side:
+    /// the part moved `shift` world widths to the right is near `rect`, and `frame` is `rect`
+    /// in the part's own copy of the world.
+    pub(crate) fn for_each_near(
+        &self,
+        rect: Rect<f64>,
+        mut f: impl FnMut(i32, &Polygon<f64>, &EdgeIndex, Rect<f64>) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let (lo, hi) = (rect.min(), rect.max());
+        for shift in [0i32, -1, 1] {
+            let dx = -f64::from(shift) * WORLD_M;
+            let frame = Rect::new(
+                Coord {
+                    x: lo.x + dx,
+                    y: lo.y,
+                },
+                Coord {
+                    x: hi.x + dx,
+                    y: hi.y,
+                },
+            );
+            let env = AABB::from_corners([lo.x + dx, lo.y], [hi.x + dx, hi.y]);
+            self.tree.locate_in_envelope_intersecting_int(env, |e| {
+                f(shift, &self.parts[e.data], &self.edges[e.data], frame)
+            })?;
+        }
+        ControlFlow::Continue(())
     }
 
     /// Number of parts.
