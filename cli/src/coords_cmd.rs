@@ -127,7 +127,7 @@ pub fn run_points(args: &PointsArgs) -> Result<(), String> {
     };
     let key = read_key(args)?;
     let no_key = key.is_none();
-    let redactor = PointRedactor::new(&zones, &rules, key).map_err(|e| {
+    let redactor = PointRedactor::new(zones, &rules, key).map_err(|e| {
         if no_key {
             format!("{e} (give --key, --key-file or --passphrase-file)")
         } else {
@@ -444,7 +444,7 @@ impl<'a> CsvPoints<'a> {
 }
 
 fn redact_csv(
-    redactor: &PointRedactor<'_>,
+    redactor: &PointRedactor,
     input: Peekable,
     output: Box<dyn Write>,
     name: &str,
@@ -467,7 +467,7 @@ fn redact_csv(
 }
 
 fn redact_geojson(
-    redactor: &PointRedactor<'_>,
+    redactor: &PointRedactor,
     mut input: Peekable,
     mut output: Box<dyn Write>,
     name: &str,
@@ -532,7 +532,7 @@ fn redact_geojson(
 /// Redacts a Feature in place; `false` when it should be dropped (all its points suppressed
 /// and `actions` off).
 fn redact_feature(
-    redactor: &PointRedactor<'_>,
+    redactor: &PointRedactor,
     feature: &mut Value,
     summary: &mut PointSummary,
     actions: bool,
@@ -568,7 +568,7 @@ fn redact_feature(
 /// Redacts a Point or MultiPoint in place. Returns the action of a Point (of the first kept
 /// position of a MultiPoint), or `None` when every position was suppressed.
 fn redact_geometry(
-    redactor: &PointRedactor<'_>,
+    redactor: &PointRedactor,
     geometry: &mut Value,
     summary: &mut PointSummary,
 ) -> Result<Option<PointAction>, String> {
