@@ -5,11 +5,14 @@
 //! points) and `points` (redact point coordinates that fall in zones).
 
 mod coords_cmd;
+mod output;
 mod plan_cmd;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use tileredact::{Error, ZoneSet};
 
 /// Redact restricted zones from web-map tiles and coordinates.
 #[derive(Debug, Parser)]
@@ -46,4 +49,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Loads the zones of `path`. Every message names the file once: the library's I/O and
+/// syntax errors already name it; other errors (an invalid zone) get it as a prefix.
+fn load_zones(path: &Path) -> Result<ZoneSet, String> {
+    ZoneSet::from_geojson_path(path).map_err(|e| match e {
+        Error::Io { .. } | Error::ZoneSyntax(_) => e.to_string(),
+        e => format!("zones {}: {e}", path.display()),
+    })
 }
