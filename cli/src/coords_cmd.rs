@@ -88,7 +88,8 @@ pub struct PointsArgs {
     pub zones: PathBuf,
     /// Point policy file (JSON): {"default": POLICY, "categories": {"NAME": POLICY}}, with
     /// POLICY "suppress", {"snap": {"cell_m": M}}, {"displace": {"radius_m": M}},
-    /// "move_outside" or "keep". Default: suppress.
+    /// "move_outside" or "keep", or a rule {"points": POLICY, "operator": ...} of the tile
+    /// policy. An unknown member (a typo) is an error. Default: suppress.
     #[arg(long)]
     pub policy: Option<PathBuf>,
     /// Redaction key, 64 hex digits (needed for snap and displace). Command lines can be seen
