@@ -243,13 +243,12 @@ struct Peekable {
 }
 
 impl Peekable {
-    /// The first non-whitespace byte, if any (kept for reading).
+    /// The first non-whitespace byte after a byte order mark, if any (kept for reading).
     fn first_non_space(&mut self) -> io::Result<Option<u8>> {
         loop {
-            if let Some(&b) = self.head[self.pos..]
-                .iter()
-                .find(|b| !b.is_ascii_whitespace())
-            {
+            let rest = &self.head[self.pos..];
+            let rest = rest.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(rest);
+            if let Some(&b) = rest.iter().find(|b| !b.is_ascii_whitespace()) {
                 return Ok(Some(b));
             }
             let mut buf = [0u8; 4096];

@@ -621,6 +621,17 @@ fn zone_files_with_a_bom_load_and_errors_name_the_file_once() {
     let (ok, out, err) = run(&["points", "--zones", bom.to_str().unwrap()], input);
     assert!(ok, "{err}");
     assert_eq!(out, "lon,lat\n-77,24\n");
+    // Points with a BOM too, GeoJSON (recognised on standard input) and CSV.
+    let gj = "\u{feff}{\"type\": \"Point\", \"coordinates\": [-77.0, 24.0]}";
+    let (ok, out, err) = run(&["points", "--zones", bom.to_str().unwrap()], gj);
+    assert!(ok, "{err}");
+    assert_eq!(out, "{\"coordinates\":[-77.0,24.0],\"type\":\"Point\"}\n");
+    let (ok, out, err) = run(
+        &["points", "--zones", bom.to_str().unwrap()],
+        &format!("\u{feff}{input}"),
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "lon,lat\n-77,24\n");
 
     let broken = dir.join("broken.geojson");
     std::fs::write(
