@@ -475,4 +475,40 @@ mod tests {
         assert!(!inside_any(&zs, qx, qy));
         assert!(qx > 0.0, "not wrapped into the western zone: {qx}");
     }
+
+    /// Two overlapping circles of 3000 edges each (9 M edge pairs, beyond the old search's
+    /// bound on pairs): from the middle of the overlap, the nearest way out is at a crossing of
+    /// the circles, `sqrt(r^2 - d^2/4)` away (an exact oracle; the circles are drawn in
+    /// mercator metres, so the projection does not bend them).
+    #[test]
+    fn crossings_of_large_zones_are_found() {
+        let (r, d, n) = (1000.0f64, 1200.0f64, 3000);
+        let circle = |id: &str, cx: f64| {
+            let ring: Vec<[f64; 2]> = (0..=n)
+                .map(|k| {
+                    let a = std::f64::consts::TAU * (k % n) as f64 / n as f64;
+                    let (lon, lat) = crate::mercator_to_lnglat(cx + r * a.cos(), r * a.sin());
+                    [lon, lat]
+                })
+                .collect();
+            serde_json::json!({"type": "Feature", "properties": {"id": id, "margin_m": 0},
+                "geometry": {"type": "Polygon", "coordinates": [ring]}})
+        };
+        let zs = set(vec![circle("a", -d / 2.0), circle("b", d / 2.0)]);
+        let edges = EdgeIndex::build(&zs);
+        assert_eq!(edges.tree.size(), 2 * n);
+        for (x, y) in [(0.0, 0.0), (0.0, 10.0), (-5.0, -20.0)] {
+            assert!(inside_any(&zs, x, y));
+            let (qx, qy) = nearest_outside(&zs, &edges, x, y).unwrap();
+            assert!(!inside_any(&zs, qx, qy));
+            let got = ((qx - x).powi(2) + (qy - y).powi(2)).sqrt();
+            // The crossing nearer to (x, y).
+            let h = (r * r - d * d / 4.0).sqrt();
+            let want = (x * x + (h - y.abs()).powi(2)).sqrt();
+            assert!(
+                (got - want).abs() < ESCAPE_M + 0.01,
+                "({x}, {y}): {got} m, the crossing is {want} m away"
+            );
+        }
+    }
 }
