@@ -294,7 +294,7 @@ fn points(c: &mut Criterion) {
     )
     .unwrap();
     let key = RedactionKey::from_bytes([42; 32]);
-    let redactor = PointRedactor::new(&zones, &rules, Some(key)).unwrap();
+    let redactor = PointRedactor::new(zones.clone(), &rules, Some(key)).unwrap();
     let mut r = SplitMix64(7);
     let pts: Vec<[f64; 2]> = (0..N)
         .map(|_| [-78.9 + 1.3 * r.next_f64(), 23.9 + 1.0 * r.next_f64()])

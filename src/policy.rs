@@ -23,10 +23,14 @@
 //!                 "government": {"operator": "fill", "points": "move_outside"}}}
 //! ```
 //!
-//! A rule may be a point policy or an object with a `points` member (other members, such as a
-//! tile `operator`, are ignored here, so one policy file can serve tiles and points); an
-//! object with an `operator` but no `points` has no point rule. Other top-level members are
-//! ignored.
+//! A rule may be a point policy or a rule object with any of the members `operator`,
+//! `points`, `feather_px`, `min_zoom`, `max_zoom`, `margin_m`, so one policy file can serve
+//! tiles and points; a rule object without `points` has no point rule. The top level may have
+//! `default`, `categories` and `resample_px`. The tile members are only checked for their type
+//! here (`operator` a string or an object, `feather_px`, `resample_px`, `min_zoom`, `max_zoom`
+//! whole numbers >= 0, `margin_m` a finite number >= 0). Any other member, at the top level
+//! or in a rule (a typo such as `"ponts"`), is an error naming it (fail closed): a policy that
+//! is silently not applied would publish what it was meant to hide.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -155,6 +159,9 @@ impl FromStr for PointPolicy {
 const EXPECTED: &str = "expected \"suppress\", \"keep\", \"move_outside\", \
     {\"snap\": {\"cell_m\": M}} or {\"displace\": {\"radius_m\": M}}";
 
+/// The names of the point policies.
+const POLICY_NAMES: [&str; 5] = ["suppress", "keep", "move_outside", "snap", "displace"];
+
 fn parse_policy(value: &Value) -> std::result::Result<PointPolicy, String> {
     let (name, params) = match value {
         Value::String(s) => (s.as_str(), None),
@@ -164,6 +171,9 @@ fn parse_policy(value: &Value) -> std::result::Result<PointPolicy, String> {
         }
         _ => return Err(format!("{value}; {EXPECTED}")),
     };
+    if !POLICY_NAMES.contains(&name) {
+        return Err(format!("unknown point policy {name:?}; {EXPECTED}"));
+    }
     let params: Map<String, Value> = match params {
         None => Map::new(),
         Some(Value::Object(m)) => m.clone(),
@@ -217,16 +227,72 @@ fn parse_policy(value: &Value) -> std::result::Result<PointPolicy, String> {
     }
 }
 
-/// A rule in a policy file: a point policy, an object with a `points` member, or an object
-/// with an `operator` and no `points` (no point rule).
+/// The members of a rule object.
+const RULE_MEMBERS: [&str; 6] = [
+    "operator",
+    "points",
+    "feather_px",
+    "min_zoom",
+    "max_zoom",
+    "margin_m",
+];
+
+/// The top-level members of a policy document.
+const TOP_MEMBERS: [&str; 3] = ["default", "categories", "resample_px"];
+
+/// Checks the type of a tile member (parsed by the tile redaction, not here).
+fn check_tile_member(key: &str, v: &Value) -> std::result::Result<(), String> {
+    let ok = match key {
+        "operator" => v.is_string() || v.is_object(),
+        "feather_px" | "resample_px" | "min_zoom" | "max_zoom" => v.is_u64(),
+        "margin_m" => v.as_f64().is_some_and(|m| m.is_finite() && m >= 0.0),
+        _ => true,
+    };
+    if ok {
+        return Ok(());
+    }
+    let expected = match key {
+        "operator" => "an operator name or object",
+        "margin_m" => "metres, a finite number >= 0",
+        _ => "a whole number >= 0",
+    };
+    Err(format!("\"{key}\" is {v}; expected {expected}"))
+}
+
+/// A rule in a policy file: a point policy, or a rule object (members [`RULE_MEMBERS`]; no
+/// point rule without `points`). An object with none of those members is read as a point
+/// policy (`{"snap": {...}}`); an object with any of them must have no other member.
 fn parse_rule(value: &Value) -> std::result::Result<Option<PointPolicy>, String> {
-    if let Value::Object(m) = value {
-        if let Some(p) = m.get("points") {
-            return parse_policy(p).map(Some);
+    if let Value::Object(m) = value
+        && let Some(k) = m
+            .keys()
+            .find(|k| !RULE_MEMBERS.contains(&k.as_str()) && !POLICY_NAMES.contains(&k.as_str()))
+    {
+        return Err(format!(
+            "unknown member {k:?}; a rule is a point policy ({}) or an object with members {}",
+            POLICY_NAMES.join(", "),
+            RULE_MEMBERS.join(", ")
+        ));
+    }
+    if let Value::Object(m) = value
+        && m.keys().any(|k| RULE_MEMBERS.contains(&k.as_str()))
+    {
+        if let Some(k) = m.keys().find(|k| !RULE_MEMBERS.contains(&k.as_str())) {
+            return Err(format!(
+                "member {k:?} of a rule object; a rule object has members {} (a point policy \
+                 goes in \"points\")",
+                RULE_MEMBERS.join(", ")
+            ));
         }
-        if m.contains_key("operator") {
-            return Ok(None);
+        for (k, v) in m {
+            check_tile_member(k, v)?;
         }
+        return match m.get("points") {
+            Some(p) => parse_policy(p)
+                .map(Some)
+                .map_err(|r| format!("points: {r}")),
+            None => Ok(None),
+        };
     }
     parse_policy(value).map(Some)
 }
@@ -247,6 +313,7 @@ fn parse_rule(value: &Value) -> std::result::Result<Option<PointPolicy>, String>
 /// assert_eq!(PointRules::default().default, PointPolicy::Suppress);
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct PointRules {
     /// The policy of zones without a `points` property or a category rule.
     pub default: PointPolicy,
@@ -258,8 +325,8 @@ impl PointRules {
     /// Reads rules from JSON text.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] naming the member (`default`, `categories.NAME`) and what
-    /// was expected.
+    /// [`Error::InvalidParameter`] naming the member (`default`, `categories.NAME`, an
+    /// unknown member) and what was expected.
     pub fn from_json_str(text: &str) -> Result<Self> {
         let value: Value = serde_json::from_str(text)
             .map_err(|e| Error::param("point policy file", format!("not valid JSON: {e}")))?;
@@ -277,6 +344,15 @@ impl PointRules {
                 "expected an object with \"default\" and/or \"categories\", got {value}"
             )));
         };
+        if let Some(k) = top.keys().find(|k| !TOP_MEMBERS.contains(&k.as_str())) {
+            return Err(err(format!(
+                "unknown top-level member {k:?}; expected {}",
+                TOP_MEMBERS.join(", ")
+            )));
+        }
+        if let Some(v) = top.get("resample_px") {
+            check_tile_member("resample_px", v).map_err(err)?;
+        }
         let mut rules = PointRules::default();
         if let Some(d) = top.get("default")
             && let Some(p) = parse_rule(d).map_err(|r| err(format!("default: {r}")))?
@@ -400,6 +476,15 @@ mod tests {
             .to_string();
         assert!(e.contains("categories.x"), "{e}");
         assert!(PointRules::from_json_str("[1]").is_err());
+        // Every known member is accepted, with the right types.
+        let r = PointRules::from_json_str(
+            r#"{"default": {"operator": "fill", "points": "keep", "feather_px": 2,
+                 "min_zoom": 0, "max_zoom": 18, "margin_m": 12.5},
+                "resample_px": 3, "categories": {"m": {"operator": {"fill": {}}, "min_zoom": 4}}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.default, PointPolicy::Keep);
+        assert!(r.categories.is_empty());
         assert!(
             PointRules::from_json_str("{")
                 .unwrap_err()
@@ -424,5 +509,57 @@ mod tests {
             PointPolicy::MoveOutside.stricter(s),
             PointPolicy::MoveOutside
         );
+    }
+
+    #[test]
+    fn unknown_members_are_errors_naming_them() {
+        for (input, needle) in [
+            (
+                r#"{"default": "keep", "ponts": "suppress"}"#,
+                "unknown top-level member \"ponts\"; expected default, categories, resample_px",
+            ),
+            (
+                r#"{"categories": {"m": {"operator": "fill", "ponts": "keep"}}}"#,
+                "categories.m: unknown member \"ponts\"; a rule is a point policy (suppress, \
+                 keep, move_outside, snap, displace) or an object with members operator, points, \
+                 feather_px, min_zoom, max_zoom, margin_m",
+            ),
+            (
+                r#"{"default": {"points": "keep", "maxzoom": 3}}"#,
+                "default: unknown member \"maxzoom\"",
+            ),
+            (
+                r#"{"categories": {"m": {"ponts": "keep"}}}"#,
+                "categories.m: unknown member \"ponts\"",
+            ),
+            // A policy name beside rule members.
+            (
+                r#"{"default": {"operator": "fill", "snap": {"cell_m": 5}}}"#,
+                "default: member \"snap\" of a rule object; a rule object has members operator",
+            ),
+            (
+                r#"{"default": {"operator": "fill", "min_zoom": -1}}"#,
+                "default: \"min_zoom\" is -1; expected a whole number >= 0",
+            ),
+            (
+                r#"{"default": {"operator": 5}}"#,
+                "default: \"operator\" is 5; expected an operator name or object",
+            ),
+            (
+                r#"{"resample_px": "2"}"#,
+                "\"resample_px\" is \"2\"; expected a whole number >= 0",
+            ),
+            (
+                r#"{"default": {"operator": "fill", "margin_m": -3}}"#,
+                "\"margin_m\" is -3; expected metres",
+            ),
+            (
+                r#"{"default": {"points": "hide"}}"#,
+                "default: points: unknown point policy \"hide\"",
+            ),
+        ] {
+            let e = PointRules::from_json_str(input).unwrap_err().to_string();
+            assert!(e.contains(needle), "{input}: {e}");
+        }
     }
 }

@@ -3,6 +3,8 @@
 //!
 //! Randomised tests use fixed seeds (proptest `RngSeed::Fixed`).
 
+use std::sync::Arc;
+
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use serde_json::{Value, json};
@@ -15,7 +17,7 @@ fn key(b: u8) -> RedactionKey {
 }
 
 /// The sample zones, with `points` properties set on some of them.
-fn zones_with(points: &[(&str, Value)]) -> ZoneSet {
+fn zones_with(points: &[(&str, Value)]) -> Arc<ZoneSet> {
     let mut v: Value = serde_json::from_str(ZONES).unwrap();
     for f in v["features"].as_array_mut().unwrap() {
         let id = f["properties"]["id"].as_str().unwrap().to_string();
@@ -23,12 +25,12 @@ fn zones_with(points: &[(&str, Value)]) -> ZoneSet {
             f["properties"]["points"] = p.clone();
         }
     }
-    ZoneSet::from_geojson_value(&v).unwrap()
+    Arc::new(ZoneSet::from_geojson_value(&v).unwrap())
 }
 
 /// Every policy in use: military suppress, infrastructure snap, government displace, one zone
 /// moves points outside, one keeps them.
-fn mixed() -> (ZoneSet, PointRules) {
+fn mixed() -> (Arc<ZoneSet>, PointRules) {
     let zones = zones_with(&[("rz-05", json!("move_outside")), ("rz-06", json!("keep"))]);
     let rules = PointRules::from_json_str(
         r#"{"default": "suppress", "categories": {
@@ -96,7 +98,7 @@ proptest! {
         k in any::<u8>(),
     ) {
         let (zones, rules) = mixed();
-        let r = PointRedactor::new(&zones, &rules, Some(key(k))).unwrap();
+        let r = PointRedactor::new(zones.clone(), &rules, Some(key(k))).unwrap();
         let input: Vec<[f64; 2]> = pts.iter().map(|p| [p.0, p.1]).collect();
         let mut out = vec![[0.0; 2]; input.len()];
         let mut act = vec![PointAction::Kept; input.len()];
@@ -125,7 +127,7 @@ proptest! {
 #[test]
 fn each_policy_does_what_it_says() {
     let (zones, rules) = mixed();
-    let r = PointRedactor::new(&zones, &rules, Some(key(1))).unwrap();
+    let r = PointRedactor::new(zones.clone(), &rules, Some(key(1))).unwrap();
     let id = |s: &str| zones.index_of(s).unwrap();
     assert_eq!(r.policy(id("rz-01")), Some(PointPolicy::Suppress));
     assert_eq!(
@@ -176,40 +178,180 @@ fn ground_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     r * (dlat * dlat + dlon * dlon).sqrt()
 }
 
-/// Moving outside lands at (nearly) the nearest outside point: closer than any point found by
-/// walking out in 64 directions.
+/// The bounding box `[west, south, east, north]` of a zone of the sample.
+fn sample_bbox(id: &str) -> [f64; 4] {
+    let v: Value = serde_json::from_str(ZONES).unwrap();
+    let f = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["id"] == id)
+        .unwrap();
+    let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for p in f["geometry"]["coordinates"][0].as_array().unwrap() {
+        let (x, y) = (p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
+        b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+    }
+    b
+}
+
+/// An upper bound of the distance (ground metres) from (lon, lat) to the nearest point outside
+/// every zone, independent of the redactor: walk out in 64 directions in steps of about 50 m,
+/// then bisect to the boundary (every end point is outside, so each is an upper bound).
+fn walk_out_m(zones: &ZoneSet, lon: f64, lat: f64) -> f64 {
+    let mut best = f64::INFINITY;
+    for k in 0..64 {
+        let a = k as f64 * std::f64::consts::TAU / 64.0;
+        let at = |s: f64| (lon + s * a.cos(), lat + s * a.sin());
+        let step = 5e-4;
+        let mut s = step;
+        while inside(zones, at(s).0, at(s).1).is_some() {
+            s += step;
+        }
+        let (mut lo, mut hi) = (s - step, s);
+        for _ in 0..30 {
+            let m = 0.5 * (lo + hi);
+            if inside(zones, at(m).0, at(m).1).is_some() {
+                lo = m;
+            } else {
+                hi = m;
+            }
+        }
+        best = best.min(ground_m((lon, lat), at(hi)));
+    }
+    best
+}
+
+/// Moving outside lands at (nearly) the nearest outside point: no farther than the walking
+/// oracle finds, over a grid of points in rz-02 (a 5 km zone) and in the overlap of two
+/// zones; every case counted.
 #[test]
 fn move_outside_is_the_nearest_way_out() {
-    let zones = zones_with(&[("rz-02", json!("move_outside"))]);
-    let r = PointRedactor::new(&zones, &PointRules::default(), None).unwrap();
-    for (lon, lat) in [(-78.05, 24.79), (-78.0, 24.75), (-78.09, 24.83)] {
-        if inside(&zones, lon, lat).is_none() {
-            continue;
-        }
-        let p = r.redact_point(lon, lat).unwrap();
-        assert_eq!(p.action, PointAction::Moved);
-        let d = ground_m((lon, lat), (p.lon, p.lat));
-        for k in 0..64 {
-            let a = k as f64 * std::f64::consts::TAU / 64.0;
-            let mut s = 0.0;
-            while inside(&zones, lon + s * a.cos(), lat + s * a.sin()).is_some() {
-                s += 1e-5;
+    let sample = zones_with(&[("rz-02", json!("move_outside"))]);
+    let sq = |id: &str, x: f64| {
+        json!({"type": "Feature", "properties": {"id": id, "points": "move_outside", "margin_m": 20},
+            "geometry": {"type": "Polygon", "coordinates":
+                [[[x, 50.0], [x + 0.01, 50.0], [x + 0.01, 50.01], [x, 50.01], [x, 50.0]]]}})
+    };
+    let pair = Arc::new(
+        ZoneSet::from_geojson_value(&json!({"type": "FeatureCollection",
+            "features": [sq("a", 10.0), sq("b", 10.006)]}))
+        .unwrap(),
+    );
+    for (zones, b, min_cases) in [
+        (sample, sample_bbox("rz-02"), 40),
+        (pair, [10.0, 50.0, 10.016, 50.01], 100),
+    ] {
+        let r = PointRedactor::new(zones.clone(), &PointRules::default(), None).unwrap();
+        let mut checked = 0;
+        for i in 0..12 {
+            for j in 0..12 {
+                let lon = b[0] + (b[2] - b[0]) * (i as f64 + 0.5) / 12.0;
+                let lat = b[1] + (b[3] - b[1]) * (j as f64 + 0.5) / 12.0;
+                if inside(&zones, lon, lat).is_none() {
+                    continue;
+                }
+                let p = r.redact_point(lon, lat).unwrap();
+                assert_eq!(p.action, PointAction::Moved, "({lon}, {lat})");
+                assert_eq!(inside(&zones, p.lon, p.lat), None);
+                let d = ground_m((lon, lat), (p.lon, p.lat));
+                let walk = walk_out_m(&zones, lon, lat);
+                assert!(
+                    d <= walk + 1.0,
+                    "({lon}, {lat}): moved {d} m, but the walk got out in {walk} m"
+                );
+                checked += 1;
             }
-            let walk = ground_m((lon, lat), (lon + s * a.cos(), lat + s * a.sin()));
-            assert!(
-                d <= walk + 1.0,
-                "({lon}, {lat}): moved {d} m, but {walk} m at {k}"
-            );
         }
+        assert!(checked >= min_cases, "only {checked} points checked");
     }
+}
+
+/// Moved points near the antimeridian are wrapped into -180..=180 (the tool accepts its own
+/// output) and are still outside every zone, also when the other side is a zone too.
+#[test]
+fn moved_points_stay_in_range_at_the_antimeridian() {
+    let sq = |id: &str, x: f64| {
+        json!({"type": "Feature", "properties": {"id": id, "points": "move_outside"},
+            "geometry": {"type": "Polygon", "coordinates":
+                [[[x, 0.0], [x + 0.01, 0.0], [x + 0.01, 0.01], [x, 0.01], [x, 0.0]]]}})
+    };
+    let east = Arc::new(ZoneSet::from_geojson_value(&sq("east", 179.99)).unwrap());
+    let both = Arc::new(
+        ZoneSet::from_geojson_value(&json!({"type": "FeatureCollection",
+            "features": [sq("east", 179.99), sq("west", -180.0)]}))
+        .unwrap(),
+    );
+    // Alone, the eastern zone is left eastwards (wrapped) by all 40 points; with the western
+    // zone across the line, by none.
+    for (zones, want_wrapped) in [(east, 40), (both, 0)] {
+        let r = PointRedactor::new(zones.clone(), &PointRules::default(), None).unwrap();
+        let (mut checked, mut wrapped) = (0, 0);
+        for i in 0..40 {
+            // Points in the eastern zone, nearest to its 180 edge.
+            let lon = 180.0 - 0.0001 * (i as f64 + 1.0) / 40.0;
+            let lat = 0.002 + 0.006 * i as f64 / 39.0;
+            assert!(inside(&zones, lon, lat).is_some());
+            let p = r.redact_point(lon, lat).unwrap();
+            assert_eq!(p.action, PointAction::Moved);
+            assert!(
+                (-180.0..=180.0).contains(&p.lon) && (-90.0..=90.0).contains(&p.lat),
+                "{p:?}"
+            );
+            assert_eq!(inside(&zones, p.lon, p.lat), None, "{p:?}");
+            // The output is a valid input.
+            assert_eq!(
+                r.redact_point(p.lon, p.lat).unwrap().action,
+                PointAction::Kept
+            );
+            if p.lon < 0.0 {
+                wrapped += 1;
+                assert!(p.lon < -179.999, "{p:?}");
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, 40);
+        assert_eq!(wrapped, want_wrapped);
+    }
+}
+
+/// A redactor owns its zones and can be shared between threads.
+#[test]
+fn redactor_owns_its_zones_and_is_send_and_sync() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<PointRedactor>();
+    send_sync::<tileredact::RedactedPoint>();
+    send_sync::<tileredact::PointSummary>();
+
+    let (zones, rules) = mixed();
+    let r = Arc::new(PointRedactor::new(zones.clone(), &rules, Some(key(3))).unwrap());
+    assert!(Arc::ptr_eq(r.zones(), &zones));
+    drop(zones);
+    // rz-05 moves points outside: the lazily built index is shared by every thread.
+    let want = r.redact_point(-78.0468, 24.5271).unwrap();
+    assert_eq!(want.action, PointAction::Moved);
+    let got: Vec<_> = (0..4)
+        .map(|_| {
+            let r = Arc::clone(&r);
+            std::thread::spawn(move || r.redact_point(-78.0468, 24.5271).unwrap())
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .collect();
+    assert!(got.iter().all(|p| *p == want));
+    // A ZoneSet by value works too.
+    let owned = ZoneSet::from_geojson_str(ZONES).unwrap();
+    let r2 = PointRedactor::new(owned, &PointRules::default(), None).unwrap();
+    assert_eq!(r2.zones().len(), 7);
 }
 
 #[test]
 fn displacement_is_keyed_deterministic_and_of_the_right_size() {
     // rz-01: a 600 m compound with a 50 m margin; noise of scale 300 m (mean 600 m).
     let zones = zones_with(&[("rz-01", json!({"displace": {"radius_m": 300}}))]);
-    let r = PointRedactor::new(&zones, &PointRules::default(), Some(key(9))).unwrap();
-    let r2 = PointRedactor::new(&zones, &PointRules::default(), Some(key(10))).unwrap();
+    let r = PointRedactor::new(zones.clone(), &PointRules::default(), Some(key(9))).unwrap();
+    let r2 = PointRedactor::new(zones.clone(), &PointRules::default(), Some(key(10))).unwrap();
     let mut dists = Vec::new();
     let mut same_as_other_key = 0;
     for i in 0..400 {
@@ -235,20 +377,22 @@ fn displacement_is_keyed_deterministic_and_of_the_right_size() {
 }
 
 /// A 18 km x 110 m strip (a pipeline, say).
-fn strip(points: Value) -> ZoneSet {
-    ZoneSet::from_geojson_value(&json!({"type": "Feature",
+fn strip(points: Value) -> Arc<ZoneSet> {
+    Arc::new(
+        ZoneSet::from_geojson_value(&json!({"type": "Feature",
         "properties": {"id": "strip", "points": points},
         "geometry": {"type": "Polygon", "coordinates":
             [[[10.0, 50.0], [10.25, 50.0], [10.25, 50.001], [10.0, 50.001], [10.0, 50.0]]]}}))
-    .unwrap()
+        .unwrap(),
+    )
 }
 
 #[test]
 fn snapped_points_share_cell_centres_and_keys_change_the_grid() {
     let zones = strip(json!({"snap": {"cell_m": 500}}));
     let rules = PointRules::default();
-    let a = PointRedactor::new(&zones, &rules, Some(key(1))).unwrap();
-    let b = PointRedactor::new(&zones, &rules, Some(key(2))).unwrap();
+    let a = PointRedactor::new(zones.clone(), &rules, Some(key(1))).unwrap();
+    let b = PointRedactor::new(zones.clone(), &rules, Some(key(2))).unwrap();
     let mut centres = [
         std::collections::BTreeSet::new(),
         std::collections::BTreeSet::new(),
@@ -287,7 +431,7 @@ fn snapped_points_share_cell_centres_and_keys_change_the_grid() {
 #[test]
 fn snapping_inside_a_large_zone_suppresses() {
     let zones = zones_with(&[("rz-02", json!({"snap": {"cell_m": 500}}))]);
-    let r = PointRedactor::new(&zones, &PointRules::default(), Some(key(1))).unwrap();
+    let r = PointRedactor::new(zones.clone(), &PointRules::default(), Some(key(1))).unwrap();
     assert!(inside(&zones, -78.05, 24.79).is_some());
     let p = r.redact_point(-78.05, 24.79).unwrap();
     assert_eq!(p.action, PointAction::Suppressed);
@@ -305,8 +449,9 @@ fn overlapping_zones_take_the_strictest_policy() {
         sq("keep", 10.0, json!("keep")), sq("drop", 10.008, json!("suppress")),
         sq("out", 10.1, json!("move_outside")), sq("out2", 10.108, json!("move_outside")),
     ]}))
+    .map(Arc::new)
     .unwrap();
-    let r = PointRedactor::new(&zones, &PointRules::default(), None).unwrap();
+    let r = PointRedactor::new(zones.clone(), &PointRules::default(), None).unwrap();
     assert_eq!(
         r.redact_point(10.002, 50.005).unwrap().action,
         PointAction::Kept
@@ -328,7 +473,7 @@ fn overlapping_zones_take_the_strictest_policy() {
 #[test]
 fn errors_name_the_zone_or_the_point() {
     let zones = zones_with(&[("rz-04", json!({"snap": {"cell_m": "big"}}))]);
-    let e = PointRedactor::new(&zones, &PointRules::default(), Some(key(0)))
+    let e = PointRedactor::new(zones.clone(), &PointRules::default(), Some(key(0)))
         .unwrap_err()
         .to_string();
     assert!(
@@ -337,7 +482,7 @@ fn errors_name_the_zone_or_the_point() {
     );
 
     let zones = zones_with(&[("rz-04", json!({"displace": {"radius_m": 50}}))]);
-    let e = PointRedactor::new(&zones, &PointRules::default(), None)
+    let e = PointRedactor::new(zones.clone(), &PointRules::default(), None)
         .unwrap_err()
         .to_string();
     assert!(
@@ -346,7 +491,7 @@ fn errors_name_the_zone_or_the_point() {
     );
 
     let zones = zones_with(&[]);
-    let r = PointRedactor::new(&zones, &PointRules::default(), None).unwrap();
+    let r = PointRedactor::new(zones.clone(), &PointRules::default(), None).unwrap();
     assert!(r.redact_point(f64::NAN, 0.0).is_err());
     let input = [[0.0, 0.0], [0.0, -91.0]];
     let mut out = [[1.0; 2]; 2];
@@ -367,7 +512,7 @@ fn errors_name_the_zone_or_the_point() {
 #[test]
 fn default_policy_is_suppress_and_summary_counts() {
     let zones = zones_with(&[]);
-    let r = PointRedactor::new(&zones, &PointRules::default(), None).unwrap();
+    let r = PointRedactor::new(zones.clone(), &PointRules::default(), None).unwrap();
     let input = [[-77.9536, 24.6364], [-77.0, 25.5], [-78.05, 24.79]];
     let mut out = [[0.0; 2]; 3];
     let mut act = [PointAction::Kept; 3];

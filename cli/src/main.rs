@@ -5,11 +5,14 @@
 //! points) and `points` (redact point coordinates that fall in zones).
 
 mod coords_cmd;
+mod output;
 mod plan_cmd;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use tileredact::{Error, ZoneSet};
 
 /// Redact restricted zones from web-map tiles and coordinates.
 #[derive(Debug, Parser)]
@@ -26,8 +29,28 @@ enum Command {
     /// Write the coverage or redaction mask of one tile as an 8-bit grey PNG.
     Mask(plan_cmd::MaskArgs),
     /// Convert CSV lon,lat points between WGS-84, GCJ-02 and BD-09.
+    ///
+    /// The coordinates are the first two columns, or the columns a header names (lon, lng,
+    /// long, longitude or x; lat, latitude or y). A header with more than one such pair (say
+    /// x,y,lon,lat) is an error until --lon-col and --lat-col name the columns. Every other
+    /// column is copied unchanged. With -o, the file is written all or nothing.
     Coords(coords_cmd::CoordsArgs),
     /// Redact point coordinates (CSV or GeoJSON) that fall in restricted zones.
+    ///
+    /// CSV: the coordinates are the first two columns, or the columns a header names (lon,
+    /// lng, long, longitude or x; lat, latitude or y). A header with more than one such pair
+    /// (say x,y,lon,lat) is an error until --lon-col and --lat-col name the columns. Every
+    /// other column is copied unchanged, including a second pair of coordinates.
+    ///
+    /// GeoJSON: the positions of Point and MultiPoint geometries are redacted. A bbox member
+    /// (of the collection, a feature or a geometry) is recomputed from the output positions,
+    /// and removed when none remains; a snapped, displaced or moved position loses its
+    /// altitude. Everything else passes through unchanged: feature ids, properties (not
+    /// inspected: a property holding a position or an address is published as it is) and any
+    /// other member (crs, name, foreign members).
+    ///
+    /// With -o, the file is written all or nothing: a failing run leaves an existing file as
+    /// it was.
     Points(coords_cmd::PointsArgs),
 }
 
@@ -46,4 +69,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Loads the zones of `path`. Every message names the file once: the library's I/O and
+/// syntax errors already name it; other errors (an invalid zone) get it as a prefix.
+fn load_zones(path: &Path) -> Result<ZoneSet, String> {
+    ZoneSet::from_geojson_path(path).map_err(|e| match e {
+        Error::Io { .. } | Error::ZoneSyntax(_) => e.to_string(),
+        e => format!("zones {}: {e}", path.display()),
+    })
 }

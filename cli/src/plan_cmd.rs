@@ -4,7 +4,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use tileredact::{Mask, MaskOptions, TileId, TilePlan, TileSize, ZoneSet};
+use tileredact::{Mask, MaskOptions, TileId, TilePlan, TileSize};
+
+use crate::load_zones;
+use crate::output::AtomicFile;
 
 /// Output format of `plan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -63,10 +66,6 @@ pub struct MaskArgs {
     /// Output PNG file (written atomically).
     #[arg(long)]
     out: PathBuf,
-}
-
-fn load_zones(path: &Path) -> Result<ZoneSet, String> {
-    ZoneSet::from_geojson_path(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn tile_size(px: u32) -> Result<TileSize, String> {
@@ -162,39 +161,15 @@ pub fn run_mask(a: &MaskArgs) -> Result<(), String> {
 /// Encodes `mask` as an 8-bit greyscale PNG into a temporary file next to `path`, then
 /// renames it into place, so a reader never sees a partial file.
 pub fn write_png_atomically(path: &Path, mask: &Mask) -> Result<(), String> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| format!("{}: not a file path", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| -> Result<(), String> {
-        let file = std::fs::File::create(&tmp)
-            .map_err(|e| format!("{}: cannot create: {e}", tmp.display()))?;
-        let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", tmp.display());
-        let mut buffered = std::io::BufWriter::new(&file);
-        let mut enc = png::Encoder::new(&mut buffered, mask.width(), mask.height());
-        enc.set_color(png::ColorType::Grayscale);
-        enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc.write_header().map_err(|e| fail(&e))?;
-        writer
-            .write_image_data(mask.as_bytes())
-            .map_err(|e| fail(&e))?;
-        writer.finish().map_err(|e| fail(&e))?;
-        buffered.flush().map_err(|e| fail(&e))?;
-        drop(buffered);
-        file.sync_all().map_err(|e| fail(&e))?;
-        std::fs::rename(&tmp, path)
-            .map_err(|e| format!("{}: cannot rename into place: {e}", path.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let mut file = AtomicFile::create(path)?;
+    let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
+    let mut enc = png::Encoder::new(&mut file, mask.width(), mask.height());
+    enc.set_color(png::ColorType::Grayscale);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header().map_err(|e| fail(&e))?;
+    writer
+        .write_image_data(mask.as_bytes())
+        .map_err(|e| fail(&e))?;
+    writer.finish().map_err(|e| fail(&e))?;
+    file.commit()
 }

@@ -9,8 +9,9 @@
 //!   [`PointPolicy::Keep`]). A snapped point whose cell centre lies in a zone is suppressed
 //!   (so choose cells larger than the zones); a displaced point that lands in a zone is drawn
 //!   again (up to 4 keyed draws), then the first draw is pushed out to the nearest point
-//!   outside; whatever cannot be put outside is suppressed (fail closed). Every output that
-//!   moved is checked once more after conversion back to lon/lat.
+//!   outside; whatever cannot be put outside is suppressed (fail closed). A point moved
+//!   across the antimeridian is wrapped into -180..=180 (and checked there). Every output
+//!   that moved is checked once more after conversion back to lon/lat.
 //! * **Deterministic**: outputs depend only on the key, the policies, the zones and the point
 //!   (its keyed cell for snap and displace); the same point gives the same output every time,
 //!   so repeating or averaging gains nothing.
@@ -22,8 +23,9 @@
 //! without looking at its action is never a position.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
-use super::escape::{inside_any, nearest_outside, zones_at};
+use super::escape::{EdgeIndex, inside_any, nearest_outside, zones_at};
 use super::ground_grid::{ground_cell, offset_ground};
 use crate::error::{Error, Result};
 use crate::key::{RedactionKey, unit_f64, unit_f64_open0};
@@ -83,6 +85,7 @@ impl fmt::Display for PointAction {
 
 /// One redacted point: the action and the output position (NaN when suppressed).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct RedactedPoint {
     /// What was done.
     pub action: PointAction,
@@ -104,6 +107,7 @@ impl RedactedPoint {
 
 /// Counts of actions over a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct PointSummary {
     /// Points published unchanged.
     pub kept: usize,
@@ -157,7 +161,10 @@ impl fmt::Display for PointSummary {
 /// Build it once with [`PointRedactor::new`] (which resolves and validates every zone's
 /// policy: the zone's `points` property, else the [`PointRules`] of its category, else the
 /// default), then call [`PointRedactor::redact_point`] or [`PointRedactor::redact`] for
-/// batches. It is immutable and can be shared between threads.
+/// batches. It owns its zones (an [`Arc<ZoneSet>`], so a C wrapper or a server can hold it
+/// without a borrow), is immutable and is `Send + Sync`: share it between threads. The index
+/// used to move points outside (an R*-tree over the grown zones' edges) is built on first use
+/// and shared by clones.
 ///
 /// # Examples
 ///
@@ -170,7 +177,8 @@ impl fmt::Display for PointSummary {
 ///     "coordinates": [[[10.0, 50.0], [10.01, 50.0], [10.01, 50.01], [10.0, 50.01], [10.0, 50.0]]]}}"#,
 /// ).unwrap();
 /// let key = RedactionKey::from_passphrase("example only; use a random key");
-/// let redactor = PointRedactor::new(&zones, &PointRules::default(), Some(key)).unwrap();
+/// let zones = std::sync::Arc::new(zones);
+/// let redactor = PointRedactor::new(zones.clone(), &PointRules::default(), Some(key)).unwrap();
 ///
 /// let outside = redactor.redact_point(10.02, 50.005).unwrap();
 /// assert_eq!(outside.action, PointAction::Kept);
@@ -182,20 +190,28 @@ impl fmt::Display for PointSummary {
 /// assert_eq!(zones.contains_grown_lnglat(inside.lon, inside.lat).ok().flatten(), None);
 /// ```
 #[derive(Debug, Clone)]
-pub struct PointRedactor<'z> {
-    zones: &'z ZoneSet,
+pub struct PointRedactor {
+    zones: Arc<ZoneSet>,
     policies: Vec<PointPolicy>,
     key: Option<RedactionKey>,
     occupancy: Occupancy,
+    /// The grown zones' edges, for moving points outside; built on first use.
+    edges: Arc<OnceLock<EdgeIndex>>,
 }
 
-impl<'z> PointRedactor<'z> {
-    /// A redactor for `zones` with `rules`; `key` is needed when any zone snaps or displaces.
+impl PointRedactor {
+    /// A redactor for `zones` (a [`ZoneSet`] or an [`Arc<ZoneSet>`]) with `rules`; `key` is
+    /// needed when any zone snaps or displaces.
     ///
     /// # Errors
     /// [`Error::InvalidZone`] naming the zone whose `points` property is not a valid policy;
     /// [`Error::InvalidParameter`] when a zone snaps or displaces and no key is given.
-    pub fn new(zones: &'z ZoneSet, rules: &PointRules, key: Option<RedactionKey>) -> Result<Self> {
+    pub fn new(
+        zones: impl Into<Arc<ZoneSet>>,
+        rules: &PointRules,
+        key: Option<RedactionKey>,
+    ) -> Result<Self> {
+        let zones: Arc<ZoneSet> = zones.into();
         let policies = zones
             .zones()
             .iter()
@@ -217,11 +233,17 @@ impl<'z> PointRedactor<'z> {
             ));
         }
         Ok(PointRedactor {
-            occupancy: Occupancy::build(zones),
+            occupancy: Occupancy::build(&zones),
             zones,
             policies,
             key,
+            edges: Arc::new(OnceLock::new()),
         })
+    }
+
+    /// The zones.
+    pub fn zones(&self) -> &Arc<ZoneSet> {
+        &self.zones
     }
 
     /// The resolved policy of the zone at `index` in [`ZoneSet::zones`].
@@ -302,13 +324,9 @@ impl<'z> PointRedactor<'z> {
             (PointPolicy::Displace { radius_m, cell_m }, Some(key)) => {
                 self.displace(key, radius_m, cell_m, lon, lat)
             }
-            (PointPolicy::MoveOutside, _) => {
-                let (x, y) = lnglat_to_mercator(lon, lat);
-                nearest_outside(self.zones, x, y).map(|(x, y)| {
-                    let (lon, lat) = mercator_to_lnglat(x, y);
-                    (PointAction::Moved, lon, lat)
-                })
-            }
+            (PointPolicy::MoveOutside, _) => self
+                .move_outside(lon, lat)
+                .map(|(lon, lat)| (PointAction::Moved, lon, lat)),
             // Suppress, or a keyed policy without a key (excluded by `new`): fail closed.
             _ => None,
         };
@@ -333,8 +351,8 @@ impl<'z> PointRedactor<'z> {
             return None;
         }
         let (x, y) = lnglat_to_mercator(lon, lat);
-        let mut hits = if inside_any(self.zones, x, y) {
-            zones_at(self.zones, x, y)
+        let mut hits = if inside_any(&self.zones, x, y) {
+            zones_at(&self.zones, x, y)
         } else {
             Vec::new()
         };
@@ -391,10 +409,19 @@ impl<'z> PointRedactor<'z> {
             first.get_or_insert((plon, plat));
         }
         let (plon, plat) = first?;
-        let (x, y) = lnglat_to_mercator(plon, plat);
-        let (x, y) = nearest_outside(self.zones, x, y)?;
-        let (lon, lat) = mercator_to_lnglat(x, y);
+        let (lon, lat) = self.move_outside(plon, plat)?;
         Some((PointAction::Displaced, lon, lat))
+    }
+
+    /// The nearest point outside every zone, as lon/lat within -180..=180 (the caller checks
+    /// it once more, after this conversion).
+    fn move_outside(&self, lon: f64, lat: f64) -> Option<(f64, f64)> {
+        let edges = self.edges.get_or_init(|| EdgeIndex::build(&self.zones));
+        let (x, y) = lnglat_to_mercator(lon, lat);
+        let (x, y) = nearest_outside(&self.zones, edges, x, y)?;
+        let (lon, lat) = mercator_to_lnglat(x, y);
+        // x is within the world, so this only removes rounding of the last bit.
+        Some((lon.clamp(-180.0, 180.0), lat.clamp(-90.0, 90.0)))
     }
 }
 

@@ -67,6 +67,8 @@ impl RawZone {
 /// Parses GeoJSON text into a JSON value, turning syntax errors into [`Error::ZoneSyntax`]
 /// with line and column.
 pub(crate) fn parse_json(text: &str) -> Result<Value> {
+    // A byte order mark (some Windows editors write one) is not part of the JSON text.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     serde_json::from_str(text).map_err(|e| syntax_error(text, &e))
 }
 
@@ -494,6 +496,16 @@ fn read_polygon(value: &Value, zone: &RawZone, polygon: usize) -> Result<Vec<Raw
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let text = "{\"type\": \"Point\", \"coordinates\": [1, 2]}";
+        let with_bom = format!("\u{feff}{text}");
+        assert_eq!(parse_json(&with_bom).unwrap(), parse_json(text).unwrap());
+        // Only one, and only at the start.
+        assert!(parse_json(&format!("\u{feff}{with_bom}")).is_err());
+        assert!(parse_json(&format!(" {with_bom}")).is_err());
+    }
 
     #[test]
     fn ids_and_properties() {

@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 impl ZoneSet {
     /// Loads zones from GeoJSON text.
     ///
-    /// See [`ZoneSet`] for the accepted input, the repairs and the errors.
+    /// See [`ZoneSet`] for the accepted input, the repairs and the errors. A leading UTF-8 byte
+    /// order mark is ignored.
     ///
     /// # Errors
     /// [`Error::ZoneSyntax`] for invalid JSON (with line and column), [`Error::InvalidZone`]
