@@ -532,3 +532,21 @@ fn default_policy_is_suppress_and_summary_counts() {
     );
     assert_eq!(PointAction::Moved as u8, 4);
 }
+
+/// A zone's margin reaches across the antimeridian: a point 190 m away on the other side is
+/// redacted, and one well beyond the margin is kept.
+#[test]
+fn margins_reach_across_the_antimeridian() {
+    let zones = Arc::new(
+        ZoneSet::from_geojson_value(&json!({"type": "Feature",
+            "properties": {"id": "am", "margin_m": 2000},
+            "geometry": {"type": "Polygon", "coordinates": [[[179.99, -30.01],
+                [179.999, -30.01], [179.999, -29.99], [179.99, -29.99], [179.99, -30.01]]]}}))
+        .unwrap(),
+    );
+    let r = PointRedactor::new(zones, &PointRules::default(), None).unwrap();
+    let near = r.redact_point(-179.999, -30.0).unwrap();
+    assert_eq!(near.action, PointAction::Suppressed, "{near:?}");
+    let far = r.redact_point(-179.97, -30.0).unwrap();
+    assert_eq!(far.action, PointAction::Kept, "{far:?}");
+}

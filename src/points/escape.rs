@@ -7,7 +7,7 @@
 //! of edges of different polygons; they are tried nearest first, each pushed [`ESCAPE_M`]
 //! outwards, and the first one outside every zone wins.
 //!
-//! The edges of all grown zones are held in one R*-tree ([`EdgeIndex`], built once per
+//! The edges of all grown zones are held in one R*-tree ([`EscapeEdges`], built once per
 //! redactor, on first use). The edges are visited nearest first (a nearest-neighbour query);
 //! the crossings of each visited edge come from an envelope query. A candidate is tried once
 //! no edge still to be visited can be nearer than it (every candidate lies on an edge, so it is
@@ -20,7 +20,7 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashSet};
 
-use geo::{Coord, Intersects, Rect};
+use geo::Coord;
 use rstar::primitives::{GeomWithData, Line};
 use rstar::{RTree, RTreeObject};
 
@@ -51,21 +51,21 @@ type EdgeEntry = GeomWithData<Line<[f64; 2]>, EdgeId>;
 
 /// An R*-tree over the edges of every zone's grown geometry (mercator metres), rings oriented
 /// with the interior on the left.
-pub(crate) struct EdgeIndex {
+pub(crate) struct EscapeEdges {
     tree: RTree<EdgeEntry>,
 }
 
-impl std::fmt::Debug for EdgeIndex {
+impl std::fmt::Debug for EscapeEdges {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EdgeIndex")
+        f.debug_struct("EscapeEdges")
             .field("edges", &self.tree.size())
             .finish()
     }
 }
 
-impl EdgeIndex {
+impl EscapeEdges {
     /// Indexes the edges of every zone's grown geometry.
-    pub(crate) fn build(zones: &ZoneSet) -> EdgeIndex {
+    pub(crate) fn build(zones: &ZoneSet) -> EscapeEdges {
         let mut entries = Vec::new();
         for (z, zone) in zones.zones().iter().enumerate() {
             for (part, poly) in zone.grown_m().0.iter().enumerate() {
@@ -84,34 +84,21 @@ impl EdgeIndex {
                 }
             }
         }
-        EdgeIndex {
+        EscapeEdges {
             tree: RTree::bulk_load(entries),
         }
     }
 }
 
-/// The indices of the zones whose grown geometry covers (x, y) (boundary included).
+/// The indices of the zones whose grown geometry covers (x, y), sorted (the world wraps at
+/// ±180°).
 pub(crate) fn zones_at(zones: &ZoneSet, x: f64, y: f64) -> Vec<usize> {
-    let c = Coord { x, y };
-    let mut hits: Vec<usize> = zones
-        .grown_parts_in(Rect::new(c, c))
-        .filter(|(_, part)| part.intersects(&c))
-        .map(|(z, _)| z)
-        .collect();
-    hits.sort_unstable();
-    hits.dedup();
-    hits
+    zones.grown_zones_at_m(x, y)
 }
 
-/// Whether any zone's grown geometry covers (x, y).
+/// Whether any zone's grown geometry covers (x, y) (the world wraps at ±180°).
 pub(crate) fn inside_any(zones: &ZoneSet, x: f64, y: f64) -> bool {
-    let c = Coord { x, y };
-    if !zones.any_grown_part_in(Rect::new(c, c)) {
-        return false;
-    }
-    zones
-        .grown_parts_in(Rect::new(c, c))
-        .any(|(_, part)| part.intersects(&c))
+    zones.contains_grown_m(x, y).is_some()
 }
 
 /// A candidate way out: a point on the boundary of a zone and the edges whose normals to try.
@@ -154,10 +141,10 @@ impl Ord for Candidate {
 
 /// The nearest point outside every zone to (x, y), pushed [`ESCAPE_M`] outwards (its x wrapped
 /// into the world across the antimeridian), or `None` when the bounds of the search are hit.
-/// `edges` must be [`EdgeIndex::build`] of `zones`.
+/// `edges` must be [`EscapeEdges::build`] of `zones`.
 pub(crate) fn nearest_outside(
     zones: &ZoneSet,
-    edges: &EdgeIndex,
+    edges: &EscapeEdges,
     x: f64,
     y: f64,
 ) -> Option<(f64, f64)> {
@@ -357,7 +344,7 @@ mod tests {
         let (x1, _) = crate::lnglat_to_mercator(10.01, 50.0);
         // A point 100 m right of the west edge, half way up.
         let (_, ym) = crate::lnglat_to_mercator(10.0, 50.005);
-        let (qx, qy) = nearest_outside(&zs, &EdgeIndex::build(&zs), x0 + 100.0, ym).unwrap();
+        let (qx, qy) = nearest_outside(&zs, &EscapeEdges::build(&zs), x0 + 100.0, ym).unwrap();
         assert!(
             (qx - (x0 - ESCAPE_M)).abs() < 1e-6 && (qy - ym).abs() < 1e-6,
             "{qx} {qy}"
@@ -366,7 +353,7 @@ mod tests {
         assert!(x1 > x0 && y0 < ym);
         // Outside already: unchanged.
         assert_eq!(
-            nearest_outside(&zs, &EdgeIndex::build(&zs), x0 - 10.0, ym),
+            nearest_outside(&zs, &EscapeEdges::build(&zs), x0 - 10.0, ym),
             Some((x0 - 10.0, ym))
         );
     }
@@ -379,7 +366,7 @@ mod tests {
             square("b", 10.008, 50.0, 0.01, 0.0),
         ]);
         let (x, y) = crate::lnglat_to_mercator(10.009, 50.005);
-        let (qx, qy) = nearest_outside(&zs, &EdgeIndex::build(&zs), x, y).unwrap();
+        let (qx, qy) = nearest_outside(&zs, &EscapeEdges::build(&zs), x, y).unwrap();
         assert!(!inside_any(&zs, qx, qy));
         let d = ((qx - x).powi(2) + (qy - y).powi(2)).sqrt();
         // Nearest way out: south or north edge, about 0.005 deg of latitude (~555 m * scale).
@@ -433,7 +420,7 @@ mod tests {
             let zs = set(squares.iter().enumerate()
                 .map(|(i, &(x, y, d, m))| square(&format!("s{i}"), 10.0 + x, 50.0 + y, d, m))
                 .collect());
-            let edges = EdgeIndex::build(&zs);
+            let edges = EscapeEdges::build(&zs);
             // A point in the first square.
             let (x0, y0, d, _) = squares[0];
             let (x, y) = crate::lnglat_to_mercator(10.0 + x0 + u * d, 50.0 + y0 + v * d);
@@ -458,7 +445,7 @@ mod tests {
     fn wraps_across_the_antimeridian() {
         // A zone touching 180 east; the point is nearest to that edge.
         let zs = set(vec![square("east", 179.99, 0.0, 0.01, 0.0)]);
-        let edges = EdgeIndex::build(&zs);
+        let edges = EscapeEdges::build(&zs);
         let (x, y) = crate::lnglat_to_mercator(179.9999, 0.005);
         let (qx, qy) = nearest_outside(&zs, &edges, x, y).unwrap();
         assert!(qx < -MERCATOR_HALF_WORLD_M + 1.0, "{qx}");
@@ -469,7 +456,7 @@ mod tests {
             square("east", 179.99, 0.0, 0.01, 0.0),
             square("west", -180.0, 0.0, 0.01, 0.0),
         ]);
-        let edges = EdgeIndex::build(&zs);
+        let edges = EscapeEdges::build(&zs);
         let (qx, qy) = nearest_outside(&zs, &edges, x, y).unwrap();
         assert!((-MERCATOR_HALF_WORLD_M..=MERCATOR_HALF_WORLD_M).contains(&qx));
         assert!(!inside_any(&zs, qx, qy));
@@ -495,7 +482,7 @@ mod tests {
                 "geometry": {"type": "Polygon", "coordinates": [ring]}})
         };
         let zs = set(vec![circle("a", -d / 2.0), circle("b", d / 2.0)]);
-        let edges = EdgeIndex::build(&zs);
+        let edges = EscapeEdges::build(&zs);
         assert_eq!(edges.tree.size(), 2 * n);
         for (x, y) in [(0.0, 0.0), (0.0, 10.0), (-5.0, -20.0)] {
             assert!(inside_any(&zs, x, y));

@@ -25,7 +25,7 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use super::escape::{EdgeIndex, inside_any, nearest_outside, zones_at};
+use super::escape::{EscapeEdges, inside_any, nearest_outside, zones_at};
 use super::ground_grid::{ground_cell, offset_ground};
 use crate::error::{Error, Result};
 use crate::key::{RedactionKey, unit_f64, unit_f64_open0};
@@ -196,7 +196,7 @@ pub struct PointRedactor {
     key: Option<RedactionKey>,
     occupancy: Occupancy,
     /// The grown zones' edges, for moving points outside; built on first use.
-    edges: Arc<OnceLock<EdgeIndex>>,
+    edges: Arc<OnceLock<EscapeEdges>>,
 }
 
 impl PointRedactor {
@@ -416,7 +416,7 @@ impl PointRedactor {
     /// The nearest point outside every zone, as lon/lat within -180..=180 (the caller checks
     /// it once more, after this conversion).
     fn move_outside(&self, lon: f64, lat: f64) -> Option<(f64, f64)> {
-        let edges = self.edges.get_or_init(|| EdgeIndex::build(&self.zones));
+        let edges = self.edges.get_or_init(|| EscapeEdges::build(&self.zones));
         let (x, y) = lnglat_to_mercator(lon, lat);
         let (x, y) = nearest_outside(&self.zones, edges, x, y)?;
         let (lon, lat) = mercator_to_lnglat(x, y);
@@ -502,9 +502,17 @@ impl Occupancy {
         (cx.min(Self::N - 1), cy.min(Self::N - 1))
     }
 
-    /// `false` only if (lon, lat) is outside every zone's grown bounding box.
+    /// `false` only if (lon, lat) is outside every zone's grown bounding box, the world
+    /// wrapping at ±180° (a box grown past the antimeridian reaches beyond ±180).
     #[inline]
     fn may_hit(&self, lon: f64, lat: f64) -> bool {
+        self.may_hit_here(lon, lat)
+            || self.may_hit_here(lon - 360.0, lat)
+            || self.may_hit_here(lon + 360.0, lat)
+    }
+
+    #[inline]
+    fn may_hit_here(&self, lon: f64, lat: f64) -> bool {
         let e = &self.extent;
         // Callers validate the point first (finite, in range).
         if lon < e[0] - 1e-9 || lon > e[2] + 1e-9 || lat < e[1] - 1e-9 || lat > e[3] + 1e-9 {

@@ -375,6 +375,32 @@ impl ZoneSet {
         best
     }
 
+    /// The indices of every zone whose grown geometry contains the mercator point (x, y)
+    /// (boundary included; the world wraps as in [`ZoneSet::contains_grown_m`]), sorted,
+    /// without repeats.
+    pub(crate) fn grown_zones_at_m(&self, x: f64, y: f64) -> Vec<usize> {
+        let mut hits = Vec::new();
+        for k in [0.0, -1.0, 1.0] {
+            let p = Coord {
+                x: x - k * WORLD_M,
+                y,
+            };
+            let env = AABB::from_point([p.x, p.y]);
+            if !self.extent_meets(&env) {
+                continue;
+            }
+            for e in self.grown_tree.locate_in_envelope_intersecting(env) {
+                let poly = &self.zones[e.zone].grown.0[e.part];
+                if self.grown_edges[e.slot].locate(poly, p) != Loc::Outside {
+                    hits.push(e.zone);
+                }
+            }
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        hits
+    }
+
     /// Whether `env` meets the bounding box of all grown parts. Written so that NaN never
     /// passes.
     #[inline]
