@@ -13,11 +13,14 @@
 //!
 //! **Masks**: [`Mask`] (8-bit, one byte per pixel); [`ZoneSet::coverage_mask`] gives the
 //! exact-area coverage of a tile, [`ZoneSet::redaction_mask`] the conservative mask that a
-//! redaction operator must fill; [`CoverageRasterizer`] is the low-level exact-area rasteriser.
+//! redaction operator must fill ([`MaskOptions`]: the resampling allowance), also into a
+//! caller's buffer with a stride (`*_into`) and for any window of world pixels (`*_window`,
+//! up to [`MAX_WINDOW_PX`]); [`CoverageRasterizer`] is the low-level exact-area rasteriser.
+//! The world wraps at ±180°: masks, plans and point tests continue across the antimeridian.
 //!
 //! **Planning**: [`ZoneSet::plan`] classifies a tile as [`TilePlan::Clear`],
-//! [`TilePlan::Full`] or [`TilePlan::Partial`]; [`ZoneSet::tile_cover`] lists the tiles of a
-//! zoom that are not clear.
+//! [`TilePlan::Full`] or [`TilePlan::Partial`], exactly as its redaction mask would;
+//! [`ZoneSet::tile_cover`] lists the tiles of a zoom that are not clear.
 //!
 //! **Coordinates**: [`DatumTransform`] converts between [`Datum::Wgs84`], [`Datum::Gcj02`] and
 //! [`Datum::Bd09`] on single points and fast batches, inside a [`Region`] (default: the
@@ -28,7 +31,10 @@
 //! [`PointAction`] per point; [`RedactionKey`] is the secret behind every keyed choice.
 //!
 //! **Errors**: one [`Error`] type whose messages say what was wrong, where, and what was
-//! expected.
+//! expected, with a stable number per kind ([`Error::code`]).
+//!
+//! **Threads**: [`ZoneSet`], [`PointRedactor`] and [`RedactionKey`] are `Send + Sync` and
+//! immutable once built: share them (`Arc`) between threads.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 

@@ -176,16 +176,35 @@ impl Occupancy {
         (t.floor() as usize).min(Self::N - 1)
     }
 
+    /// Marks the cells of every part's bounding box: a two-dimensional difference array
+    /// (four updates per part) and one prefix-sum pass, so the cost is
+    /// O(parts + cells of the grid), whatever the size of the boxes.
     fn build(parts: &[PartEntry]) -> Occupancy {
         if parts.is_empty() {
             return Occupancy::default();
         }
-        let mut bits = vec![0u64; Self::N * Self::N / 64];
+        let n = Self::N;
+        // One extra row and column take the -1 just past a box that ends on the last cell.
+        let w = n + 1;
+        let mut diff = vec![0i32; w * w];
         for p in parts {
             let (lo, hi) = (p.env.lower(), p.env.upper());
-            for cy in Self::cell(lo[1])..=Self::cell(hi[1]) {
-                for cx in Self::cell(lo[0])..=Self::cell(hi[0]) {
-                    let i = cy * Self::N + cx;
+            let (x0, x1) = (Self::cell(lo[0]), Self::cell(hi[0]) + 1);
+            let (y0, y1) = (Self::cell(lo[1]), Self::cell(hi[1]) + 1);
+            diff[y0 * w + x0] += 1;
+            diff[y0 * w + x1] -= 1;
+            diff[y1 * w + x0] -= 1;
+            diff[y1 * w + x1] += 1;
+        }
+        let mut bits = vec![0u64; n * n / 64];
+        let mut above = vec![0i32; w];
+        for cy in 0..n {
+            let mut run = 0i32;
+            for cx in 0..n {
+                run += diff[cy * w + cx];
+                above[cx] += run;
+                if above[cx] > 0 {
+                    let i = cy * n + cx;
                     bits[i / 64] |= 1 << (i % 64);
                 }
             }
@@ -560,6 +579,50 @@ mod tests {
             &serde_json::json!({"type": "FeatureCollection", "features": features}),
         )
         .unwrap()
+    }
+
+    /// The difference-array build marks exactly the cells a box-by-box marking does.
+    #[test]
+    fn occupancy_equals_marking_each_box() {
+        let h = crate::MERCATOR_HALF_WORLD_M;
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let parts: Vec<PartEntry> = (0..300)
+            .map(|i| {
+                // Boxes of every size, some past the edges of the world.
+                let s = [10.0, 1e4, 1e6, 3e7][i % 4];
+                let (x, y) = (-1.1 * h + 2.2 * h * next(), -1.1 * h + 2.2 * h * next());
+                PartEntry {
+                    zone: i,
+                    part: 0,
+                    slot: i,
+                    env: AABB::from_corners([x, y], [x + s * next(), y + s * next()]),
+                }
+            })
+            .collect();
+        let grid = Occupancy::build(&parts);
+        let n = Occupancy::N;
+        let mut naive = vec![false; n * n];
+        for p in &parts {
+            let (lo, hi) = (p.env.lower(), p.env.upper());
+            for cy in Occupancy::cell(lo[1])..=Occupancy::cell(hi[1]) {
+                for cx in Occupancy::cell(lo[0])..=Occupancy::cell(hi[0]) {
+                    naive[cy * n + cx] = true;
+                }
+            }
+        }
+        let mut set = 0;
+        for (i, &want) in naive.iter().enumerate() {
+            let got = grid.bits[i / 64] & (1 << (i % 64)) != 0;
+            assert_eq!(got, want, "cell {i}");
+            set += usize::from(want);
+        }
+        assert!(set > 10_000 && set < n * n, "{set} cells set");
     }
 
     #[test]
