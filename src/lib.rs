@@ -29,6 +29,9 @@
 //!
 //! **Errors**: one [`Error`] type whose messages say what was wrong, where, and what was
 //! expected.
+//!
+//! **Oracles** (feature `bench` only): `oracle`, the slow exact references that the tests,
+//! benches and fuzz targets check the rasteriser against. Not for production.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -36,6 +39,9 @@ mod datum;
 mod error;
 mod geom;
 mod key;
+/// Test oracles: slow, exact, not for production (feature `bench`).
+#[cfg(feature = "bench")]
+pub mod oracle;
 mod plan;
 mod points;
 mod policy;
