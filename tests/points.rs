@@ -4,7 +4,7 @@
 //! Randomised tests use fixed seeds (proptest `RngSeed::Fixed`).
 
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
+use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use serde_json::{Value, json};
 use tileredact::{PointAction, PointPolicy, PointRedactor, PointRules, RedactionKey, ZoneSet};
 
@@ -83,7 +83,7 @@ proptest! {
     #![proptest_config(ProptestConfig {
         cases: 64,
         rng_seed: RngSeed::Fixed(0x706f_696e_7473),
-        failure_persistence: None,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
         ..ProptestConfig::default()
     })]
 
