@@ -39,7 +39,7 @@ mod datum;
 mod error;
 mod geom;
 mod key;
-/// Test oracles: slow, exact, not for production (feature `bench`).
+// Test oracles: slow, exact, not for production (feature `bench`; docs in the module).
 #[cfg(feature = "bench")]
 pub mod oracle;
 mod plan;
