@@ -341,3 +341,33 @@ fn hairs_below_the_snap_touch_their_pixels() {
     }
     assert_eq!(t.get(3, 4), 0);
 }
+
+/// Edges millions of pixels long (the rasteriser's wide-integer path) that pass a pixel
+/// corner on the diagonal by a hair, either side: every pixel they meet is touched.
+#[test]
+fn long_edges_a_hair_off_pixel_corners_touch_their_pixels() {
+    let win = window(-8, -8, 16, 16);
+    let mut checked = 0;
+    for &hair in &HAIRS {
+        for above in [false, true] {
+            let l = 2e6;
+            // The diagonal y = x + hair, and the polygon on one side of it.
+            let tri = if above {
+                vec![[-l, -l + hair], [l, l + hair], [-l, l]]
+            } else {
+                vec![[-l, -l + hair], [l, -l], [l, l + hair]]
+            };
+            let rings = [tri];
+            let t = rasterise(&rings, win, true);
+            let meets = oracle::meeting_mask(&rings, win, 0.0);
+            for (i, (&tv, &m)) in t.as_bytes().iter().zip(meets.as_bytes()).enumerate() {
+                assert!(
+                    m == 0 || tv == 255,
+                    "hair {hair}, above {above}: pixel {i} meets but is not touched"
+                );
+            }
+            checked += meets.count_nonzero();
+        }
+    }
+    assert!(checked > 2 * HAIRS.len() * 100, "{checked}");
+}

@@ -220,9 +220,9 @@ struct Scratch {
     band_edges: Vec<u32>,
     /// Per band: the cells of the short edges (see `short_edge`). Emptied by the band pass.
     direct: Vec<Vec<Cell>>,
-    /// Touched mode: the cells within one snap unit of an edge, as (window row, first column,
-    /// last column), sorted by row (see `touch_spans`).
-    touch_spans: Vec<(u32, u32, u32)>,
+    /// Touched mode, per band: the cells within one snap unit of an edge, as (window row,
+    /// first column, last column) (see `touch_spans`). Emptied by the band pass.
+    touch: Vec<Vec<(u32, u32, u32)>>,
 }
 
 /// Adds the edge from `a` to `b` (fixed point) to `edges`, or to `flats` if it is horizontal.
@@ -535,10 +535,11 @@ impl CoverageRasterizer {
         }
         // The touched mask also marks every cell within one snap unit of an edge (flat ones
         // included): see `touch_spans`.
-        s.touch_spans.clear();
+        if s.touch.len() < nb {
+            s.touch.resize_with(nb, Vec::new);
+        }
         if mode == Output::Touched {
-            touch_spans(&self.edges, &self.flats, &frame, wy0, h, &mut s.touch_spans);
-            s.touch_spans.sort_unstable();
+            touch_spans(&self.edges, &self.flats, &frame, wy0, h, &mut s.touch);
         }
 
         // Plain slices from here on: their pointers and lengths stay in registers.
@@ -549,9 +550,8 @@ impl CoverageRasterizer {
         let live: &[Live] = &s.live;
         let band_start: &[u32] = &s.band_start;
         let band_edges: &[u32] = &s.band_edges;
-        let touch_spans: &[(u32, u32, u32)] = &s.touch_spans;
+        let touch: &mut [Vec<(u32, u32, u32)>] = &mut s.touch;
         let direct: &mut [Vec<Cell>] = &mut s.direct;
-        let mut span_k = 0;
         for b in 0..nb {
             let rb0 = b * BAND;
             let rb1 = (rb0 + BAND).min(h);
@@ -576,16 +576,15 @@ impl CoverageRasterizer {
                 seen[lr * words + (c >> 6)] |= 1 << (c & 63);
             }
             direct[b].clear();
-            while span_k < touch_spans.len() && (touch_spans[span_k].0 as usize) < rb1 {
-                let (r, c0, c1) = touch_spans[span_k];
+            for &(r, c0, c1) in &touch[b] {
                 let lr = r as usize - rb0;
                 set_bits(
                     &mut seen[lr * words..(lr + 1) * words],
                     c0 as usize,
                     c1 as usize + 1,
                 );
-                span_k += 1;
             }
+            touch[b].clear();
             for row in rb0..rb1 {
                 let lr = row - rb0;
                 finish_row(
@@ -796,88 +795,92 @@ fn short_piece(
     });
 }
 
-/// `floor(a / b)` for `b > 0`.
-#[inline]
-fn floor_div(a: i128, b: i128) -> i128 {
-    a.div_euclid(b)
-}
-
-/// `ceil(a / b)` for `b > 0`.
-#[inline]
-fn ceil_div(a: i128, b: i128) -> i128 {
-    -(-a).div_euclid(b)
+/// The cells (rows or columns) whose closed interval grown by one unit, `[c ONE - 1,
+/// (c + 1) ONE + 1]`, meets `[lo, hi]` (fixed point), clipped to `c0..=c1`.
+#[inline(always)]
+fn grown_cells(lo: i64, hi: i64, c0: i64, c1: i64) -> (i64, i64) {
+    // c ONE - 1 <= hi and (c + 1) ONE + 1 >= lo.
+    (((lo - 2) >> FRAC).max(c0), ((hi + 1) >> FRAC).min(c1))
 }
 
 /// The touched mask's closed contact, for every edge (`edges`) and flat edge (`flats`): the
 /// cells whose closed square grown by one snap unit on every side, `[c ONE - 1, (c + 1) ONE + 1]`
-/// in x and the same in y, meets the edge, pushed to `spans` as (window row, first column, last
-/// column), clipped to the window.
+/// in x and the same in y, meets the edge, pushed to the list of their band in `spans` as
+/// (window row, first column, last column), clipped to the window.
 ///
 /// Snapping moves a vertex down by less than one unit in x and y, so a point of an edge before
 /// snapping lies less than one unit (in x and y) from the same point of the snapped edge: every
 /// cell whose closed square meets the polygon's boundary before snapping is in a span. (Cells
 /// wholly inside keep their non-zero winding: the boundary stays more than half a pixel away.)
 ///
-/// Exact integer arithmetic (`i128`) on world coordinates only, so the spans of two windows
-/// agree on the cells they share: masks still stitch byte for byte.
+/// Exact integer arithmetic on world coordinates only (`i64`, or `i128` for edges longer than
+/// 2^19 px), so the spans of two windows agree on the cells they share: masks still stitch
+/// byte for byte.
 fn touch_spans(
     edges: &[Seg],
     flats: &[[i64; 3]],
     f: &Frame,
     wy0: i64,
     h: usize,
-    spans: &mut Vec<(u32, u32, u32)>,
+    spans: &mut [Vec<(u32, u32, u32)>],
 ) {
-    let one = i128::from(ONE);
-    let (wx0, wx1) = (i128::from(f.cx0), i128::from(f.cx1) - 1);
-    let (wr0, wr1) = (i128::from(wy0), i128::from(wy0) + h as i128 - 1);
-    // The cells (rows or columns) whose grown closed interval meets `[lo, hi]`, clipped.
-    let cells = |lo: i128, hi: i128, c0: i128, c1: i128| {
-        (
-            ceil_div(lo - 1 - one, one).max(c0),
-            floor_div(hi + 1, one).min(c1),
-        )
-    };
-    let push = |r0: i128, r1: i128, x_lo: i128, x_hi: i128, spans: &mut Vec<_>| {
-        let (c0, c1) = cells(x_lo, x_hi, wx0, wx1);
-        if c0 > c1 {
-            return;
-        }
-        for r in r0..=r1 {
-            spans.push(((r - wr0) as u32, (c0 - wx0) as u32, (c1 - wx0) as u32));
+    // Coordinates are within ±2^62 (fixed point): a few units more still fit an i64.
+    let (wx0, wx1) = (f.cx0, f.cx1 - 1);
+    let (wr0, wr1) = (wy0, wy0 + h as i64 - 1);
+    let mut push = |r: i64, x_lo: i64, x_hi: i64| {
+        let (c0, c1) = grown_cells(x_lo, x_hi, wx0, wx1);
+        if c0 <= c1 {
+            let row = (r - wr0) as usize;
+            spans[row / BAND].push((row as u32, (c0 - wx0) as u32, (c1 - wx0) as u32));
         }
     };
     for fl in flats {
-        let (r0, r1) = cells(i128::from(fl[0]), i128::from(fl[0]), wr0, wr1);
-        if r0 <= r1 {
-            push(r0, r1, i128::from(fl[1]), i128::from(fl[2]), spans);
+        let (r0, r1) = grown_cells(fl[0], fl[0], wr0, wr1);
+        for r in r0..=r1 {
+            push(r, fl[1], fl[2]);
         }
     }
     for e in edges {
-        let (xt, yt, xb, yb) = (
-            i128::from(e.xt),
-            i128::from(e.yt),
-            i128::from(e.xb),
-            i128::from(e.yb),
-        );
-        let (r0, r1) = cells(yt, yb, wr0, wr1);
-        if r0 > r1 || xt.max(xb) < i128::from(f.fx0) - 1 || xt.min(xb) > i128::from(f.fx1) + 1 {
+        let (r0, r1) = grown_cells(e.yt, e.yb, wr0, wr1);
+        if r0 > r1 || e.xt.max(e.xb) < f.fx0 - 1 || e.xt.min(e.xb) > f.fx1 + 1 {
             continue;
         }
-        // The edge's x at height y (`yt <= y <= yb`), rounded down or up: the x range of its
-        // piece in a band of rows is between the values at the band's ends.
-        let (dx, dy) = (xb - xt, yb - yt);
-        let x_floor = |y: i128| xt + floor_div((y - yt) * dx, dy);
-        let x_ceil = |y: i128| xt + ceil_div((y - yt) * dx, dy);
-        for r in r0..=r1 {
-            let y_lo = (r * one - 1).max(yt);
-            let y_hi = ((r + 1) * one + 1).min(yb);
-            let (x_lo, x_hi) = if dx >= 0 {
-                (x_floor(y_lo), x_ceil(y_hi))
+        // The edge's x at height y (`yt <= y <= yb`), rounded down (`up` false) or up: the x
+        // range of its piece in a band of rows is between the values at the band's ends.
+        let (dx, dy) = (e.xb - e.xt, e.yb - e.yt);
+        let small = dx.unsigned_abs() < 1 << 31 && dy < 1 << 31;
+        let x_at = |y: i64, up: bool| -> i64 {
+            if y == e.yt {
+                e.xt
+            } else if y == e.yb {
+                e.xb
+            } else if small {
+                // |(y - yt) dx| < 2^62.
+                let n = (y - e.yt) * dx;
+                e.xt + if up {
+                    -(-n).div_euclid(dy)
+                } else {
+                    n.div_euclid(dy)
+                }
             } else {
-                (x_floor(y_hi), x_ceil(y_lo))
+                let (n, d) = (i128::from(y - e.yt) * i128::from(dx), i128::from(dy));
+                let q = if up {
+                    -(-n).div_euclid(d)
+                } else {
+                    n.div_euclid(d)
+                };
+                e.xt + q as i64
+            }
+        };
+        for r in r0..=r1 {
+            let y_lo = ((r << FRAC) - 1).max(e.yt);
+            let y_hi = (((r + 1) << FRAC) + 1).min(e.yb);
+            let (x_lo, x_hi) = if dx >= 0 {
+                (x_at(y_lo, false), x_at(y_hi, true))
+            } else {
+                (x_at(y_hi, false), x_at(y_lo, true))
             };
-            push(r, r, x_lo, x_hi, spans);
+            push(r, x_lo, x_hi);
         }
     }
 }
