@@ -69,7 +69,10 @@ fn rect(a: (f64, f64), b: (f64, f64)) -> Rect<f64> {
 fn brute_force_plan(zones: &ZoneSet, tile: TileId, opts: &MaskOptions) -> TilePlan {
     let b = tile.bounds_m();
     let pad = (b.max_x - b.min_x) / 256.0 * (f64::from(opts.resample_px()) + 1.0);
-    let padded = rect((b.min_x - pad, b.min_y - pad), (b.max_x + pad, b.max_y + pad));
+    let padded = rect(
+        (b.min_x - pad, b.min_y - pad),
+        (b.max_x + pad, b.max_y + pad),
+    );
     let exact = rect((b.min_x, b.min_y), (b.max_x, b.max_y));
     let mut plan = TilePlan::Clear;
     for z in zones.iter() {
@@ -115,9 +118,17 @@ fn bench_many(c: &mut Criterion) {
             partial.push(t);
         }
     }
-    assert!(corner.len() > 150 && partial.len() > 150, "{} {}", corner.len(), partial.len());
+    assert!(
+        corner.len() > 150 && partial.len() > 150,
+        "{} {}",
+        corner.len(),
+        partial.len()
+    );
     for t in corner.iter().chain(&partial).chain(&clear).take(100) {
-        assert_eq!(zones.plan(*t, size, &opts), brute_force_plan(&zones, *t, &opts));
+        assert_eq!(
+            zones.plan(*t, size, &opts),
+            brute_force_plan(&zones, *t, &opts)
+        );
     }
     for (name, tiles) in [
         ("clear_z14", &clear),
@@ -158,7 +169,10 @@ fn coastline(n: usize) -> Vec<[f64; 2]> {
 
 fn bench_huge(c: &mut Criterion) {
     let ring = coastline(200_000);
-    let mut coords: Vec<String> = ring.iter().map(|p| format!("[{},{}]", p[0], p[1])).collect();
+    let mut coords: Vec<String> = ring
+        .iter()
+        .map(|p| format!("[{},{}]", p[0], p[1]))
+        .collect();
     coords.push(coords[0].clone());
     let zones = ZoneSet::from_geojson_str(&format!(
         r#"{{"type":"Polygon","coordinates":[[{}]]}}"#,

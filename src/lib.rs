@@ -35,6 +35,9 @@
 //!
 //! **Threads**: [`ZoneSet`], [`PointRedactor`] and [`RedactionKey`] are `Send + Sync` and
 //! immutable once built: share them (`Arc`) between threads.
+//!
+//! **Oracles** (feature `bench` only): `oracle`, the slow exact references that the tests,
+//! benches and fuzz targets check the rasteriser against. Not for production.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -42,6 +45,9 @@ mod datum;
 mod error;
 mod geom;
 mod key;
+// Test oracles: slow, exact, not for production (feature `bench`; docs in the module).
+#[cfg(feature = "bench")]
+pub mod oracle;
 mod plan;
 mod points;
 mod policy;

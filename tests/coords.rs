@@ -4,7 +4,7 @@
 //! Randomised tests use fixed seeds (proptest `RngSeed::Fixed`).
 
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
+use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use tileredact::{Datum, DatumTransform, Region};
 
 const VECTORS: &str = include_str!("fixtures/oracles/gcj02-vectors.csv");
@@ -164,7 +164,7 @@ proptest! {
     #![proptest_config(ProptestConfig {
         cases: 2000,
         rng_seed: RngSeed::Fixed(0x6763_6a30_3220),
-        failure_persistence: None,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
         ..ProptestConfig::default()
     })]
 

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
+use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use serde_json::{Value, json};
 use tileredact::{PointAction, PointPolicy, PointRedactor, PointRules, RedactionKey, ZoneSet};
 
@@ -85,7 +85,7 @@ proptest! {
     #![proptest_config(ProptestConfig {
         cases: 64,
         rng_seed: RngSeed::Fixed(0x706f_696e_7473),
-        failure_persistence: None,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
         ..ProptestConfig::default()
     })]
 

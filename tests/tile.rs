@@ -2,6 +2,7 @@
 //! properties: round trips, containment, children tiling their parent.
 
 use proptest::prelude::*;
+use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use serde_json::Value;
 use tileredact::{TileId, TileSize, WorldGrid, lnglat_to_mercator, mercator_to_lnglat};
 
@@ -104,6 +105,12 @@ fn tile_strategy() -> impl Strategy<Value = TileId> {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig {
+        rng_seed: RngSeed::Fixed(0x7469_6c65),
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
+
     #[test]
     fn quadkey_and_tms_round_trip(t in tile_strategy()) {
         prop_assert_eq!(TileId::from_quadkey(&t.quadkey()).unwrap(), t);

@@ -4,6 +4,7 @@
 
 use geo::{Area, Contains, Coord, Distance, Euclidean, Intersects, LineString, Point};
 use proptest::prelude::*;
+use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use tileredact::{Error, ZoneLocation, ZoneSet};
 
 const BAD: &str = "tests/fixtures/zones-bad";
@@ -451,7 +452,12 @@ fn star_polygon() -> impl Strategy<Value = (f64, f64, f64, Vec<f64>, bool)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        rng_seed: RngSeed::Fixed(0x7a_6f6e_6573),
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn random_star_polygons_load((cx, cy, scale, radii, clockwise) in star_polygon(), margin in 0.0f64..500.0) {

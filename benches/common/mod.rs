@@ -6,9 +6,10 @@
 //! dependency's random number generator does. Every generator makes simple rings (no
 //! self-intersections, no overlaps between rings), so the exact covered area is the area of the
 //! rings clipped to the tile ([`clipped_area`]), a reference independent of any rasteriser.
-#![allow(dead_code)]
 
 use std::f64::consts::{FRAC_1_SQRT_2, PI, TAU};
+
+use tileredact::oracle;
 
 /// A ring: a closed polygon given by its vertices (the closing edge is implicit).
 pub type Ring = Vec<[f64; 2]>;
@@ -280,53 +281,10 @@ pub fn big_polygon_world(size: u32, n: usize, tiles_across: f64, seed: u64) -> R
 }
 
 /// Exact area in pixels of the union of disjoint simple `rings` inside the rectangle
-/// `[0, w] x [0, h]` (Sutherland-Hodgman clipping, then the shoelace formula per ring).
+/// `[0, w] x [0, h]`: each ring clipped and measured by `tileredact::oracle`.
 pub fn clipped_area(rings: &[Ring], w: f64, h: f64) -> f64 {
     rings
         .iter()
-        .map(|ring| {
-            let mut poly = ring.clone();
-            poly = clip(&poly, |p| p[0], 0.0, true);
-            poly = clip(&poly, |p| p[0], w, false);
-            poly = clip(&poly, |p| p[1], 0.0, true);
-            poly = clip(&poly, |p| p[1], h, false);
-            shoelace(&poly).abs()
-        })
+        .map(|ring| oracle::ring_area(&oracle::clip_ring_to_rect(ring, 0.0, 0.0, w, h)).abs())
         .sum()
-}
-
-/// Keeps the part of `poly` where `coord(p) >= bound` (`keep_above`) or `<= bound`.
-fn clip(poly: &[[f64; 2]], coord: impl Fn([f64; 2]) -> f64, bound: f64, keep_above: bool) -> Ring {
-    let inside = |p: [f64; 2]| {
-        if keep_above {
-            coord(p) >= bound
-        } else {
-            coord(p) <= bound
-        }
-    };
-    let mut out = Vec::with_capacity(poly.len() + 4);
-    for i in 0..poly.len() {
-        let a = poly[i];
-        let b = poly[(i + 1) % poly.len()];
-        let (ia, ib) = (inside(a), inside(b));
-        if ia {
-            out.push(a);
-        }
-        if ia != ib {
-            let t = (bound - coord(a)) / (coord(b) - coord(a));
-            out.push([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])]);
-        }
-    }
-    out
-}
-
-fn shoelace(poly: &[[f64; 2]]) -> f64 {
-    let n = poly.len();
-    (0..n)
-        .map(|i| {
-            let (a, b) = (poly[i], poly[(i + 1) % n]);
-            a[0] * b[1] - b[0] * a[1]
-        })
-        .sum::<f64>()
-        * 0.5
 }

@@ -61,9 +61,13 @@
 //! overlapping zones before rasterising, so its masks always meet that condition.
 //!
 //! The *touched* mask marks every cell that an edge (horizontal ones included) passes through,
-//! and every untouched cell whose winding integral is not zero: that is every pixel whose
-//! half-open square `[x, x+1) x [y, y+1)` meets the closed (snapped) polygon, whatever its
-//! area, so a polygon smaller than a pixel still marks its pixel.
+//! every cell whose closed square grown by one snap unit (1/4096 px) on every side meets an
+//! edge (computed exactly, in integers, from world coordinates: see `touch_spans`), and every
+//! other cell whose winding integral is not zero. Snapping moves each vertex by less than one
+//! unit, so that is at least every pixel whose closed square `[x, x+1] x [y, y+1]` meets the
+//! closed polygon as given, however little (a polygon smaller than a pixel, a vertex a hair past
+//! a pixel line, a vertex on a pixel corner), and at most the pixels within a few snap units of
+//! it.
 
 use super::Mask;
 use crate::error::{Error, Result};
@@ -176,7 +180,7 @@ struct Edge {
 /// assert_eq!(mask.as_bytes(), &[0, 255, 255, 255, 255]);
 /// ```
 ///
-/// The right edge at x = 4 lies in the half-open square of pixel 4, so pixel 4 is touched but
+/// The right edge at x = 4 lies on the closed square of pixel 4, so pixel 4 is touched but
 /// has no area.
 ///
 /// # Fill rule
@@ -216,8 +220,9 @@ struct Scratch {
     band_edges: Vec<u32>,
     /// Per band: the cells of the short edges (see `short_edge`). Emptied by the band pass.
     direct: Vec<Vec<Cell>>,
-    /// Flat edges inside the window: (row, first column, last column), sorted by row.
-    flat_cells: Vec<(u32, u32, u32)>,
+    /// Touched mode, per band: the cells within one snap unit of an edge, as (window row,
+    /// first column, last column) (see `touch_spans`). Emptied by the band pass.
+    touch: Vec<Vec<(u32, u32, u32)>>,
 }
 
 /// Adds the edge from `a` to `b` (fixed point) to `edges`, or to `flats` if it is horizontal.
@@ -452,8 +457,10 @@ impl CoverageRasterizer {
         self.run(window, out, Output::Coverage);
     }
 
-    /// Writes 255 for every pixel of `window` whose half-open square meets the closed
-    /// polygon (an edge passes through it, or it lies inside), else 0.
+    /// Writes 255 for every pixel of `window` whose closed square meets the closed polygon (an
+    /// edge meets it, or it lies inside), else 0. Conservative: a pixel that the polygon only
+    /// comes within 1/4096 px of (the vertex snapping) counts as met, so no pixel the polygon
+    /// enters is ever left out.
     ///
     /// # Panics
     /// If `out` is not `window.width` x `window.height`.
@@ -559,19 +566,13 @@ impl CoverageRasterizer {
             cursor[nb] = s.band_edges.len() as u32;
             s.band_start = cursor;
         }
-        // Flat edges only matter for the touched mask.
-        s.flat_cells.clear();
+        // The touched mask also marks every cell within one snap unit of an edge (flat ones
+        // included): see `touch_spans`.
+        if s.touch.len() < nb {
+            s.touch.resize_with(nb, Vec::new);
+        }
         if mode == Output::Touched {
-            for f in &self.flats {
-                if f[0] < fy0 || f[0] >= fy1 || f[2] < frame.fx0 || f[1] >= frame.fx1 {
-                    continue;
-                }
-                let c0 = (f[1] >> FRAC).max(wx0) - wx0;
-                let c1 = (f[2] >> FRAC).min(frame.cx1 - 1) - wx0;
-                s.flat_cells
-                    .push((((f[0] >> FRAC) - wy0) as u32, c0 as u32, c1 as u32));
-            }
-            s.flat_cells.sort_unstable();
+            touch_spans(&self.edges, &self.flats, &frame, wy0, h, &mut s.touch);
         }
 
         // Plain slices from here on: their pointers and lengths stay in registers.
@@ -582,9 +583,8 @@ impl CoverageRasterizer {
         let live: &[Live] = &s.live;
         let band_start: &[u32] = &s.band_start;
         let band_edges: &[u32] = &s.band_edges;
-        let flat_cells: &[(u32, u32, u32)] = &s.flat_cells;
+        let touch: &mut [Vec<(u32, u32, u32)>] = &mut s.touch;
         let direct: &mut [Vec<Cell>] = &mut s.direct;
-        let mut flat_k = 0;
         for b in 0..nb {
             let rb0 = b * BAND;
             let rb1 = (rb0 + BAND).min(h);
@@ -609,16 +609,15 @@ impl CoverageRasterizer {
                 seen[lr * words + (c >> 6)] |= 1 << (c & 63);
             }
             direct[b].clear();
-            while flat_k < flat_cells.len() && (flat_cells[flat_k].0 as usize) < rb1 {
-                let (r, c0, c1) = flat_cells[flat_k];
+            for &(r, c0, c1) in &touch[b] {
                 let lr = r as usize - rb0;
                 set_bits(
                     &mut seen[lr * words..(lr + 1) * words],
                     c0 as usize,
                     c1 as usize + 1,
                 );
-                flat_k += 1;
             }
+            touch[b].clear();
             for row in rb0..rb1 {
                 let lr = row - rb0;
                 finish_row(
@@ -827,6 +826,96 @@ fn short_piece(
         cover: cov1,
         area: cov1 * (xr - (cr << FRAC)) as i32,
     });
+}
+
+/// The cells (rows or columns) whose closed interval grown by one unit, `[c ONE - 1,
+/// (c + 1) ONE + 1]`, meets `[lo, hi]` (fixed point), clipped to `c0..=c1`.
+#[inline(always)]
+fn grown_cells(lo: i64, hi: i64, c0: i64, c1: i64) -> (i64, i64) {
+    // c ONE - 1 <= hi and (c + 1) ONE + 1 >= lo.
+    (((lo - 2) >> FRAC).max(c0), ((hi + 1) >> FRAC).min(c1))
+}
+
+/// The touched mask's closed contact, for every edge (`edges`) and flat edge (`flats`): the
+/// cells whose closed square grown by one snap unit on every side, `[c ONE - 1, (c + 1) ONE + 1]`
+/// in x and the same in y, meets the edge, pushed to the list of their band in `spans` as
+/// (window row, first column, last column), clipped to the window.
+///
+/// Snapping moves a vertex down by less than one unit in x and y, so a point of an edge before
+/// snapping lies less than one unit (in x and y) from the same point of the snapped edge: every
+/// cell whose closed square meets the polygon's boundary before snapping is in a span. (Cells
+/// wholly inside keep their non-zero winding: the boundary stays more than half a pixel away.)
+///
+/// Exact integer arithmetic on world coordinates only (`i64`, or `i128` for edges longer than
+/// 2^19 px), so the spans of two windows agree on the cells they share: masks still stitch
+/// byte for byte.
+fn touch_spans(
+    edges: &[Seg],
+    flats: &[[i64; 3]],
+    f: &Frame,
+    wy0: i64,
+    h: usize,
+    spans: &mut [Vec<(u32, u32, u32)>],
+) {
+    // Coordinates are within ±2^62 (fixed point): a few units more still fit an i64.
+    let (wx0, wx1) = (f.cx0, f.cx1 - 1);
+    let (wr0, wr1) = (wy0, wy0 + h as i64 - 1);
+    let mut push = |r: i64, x_lo: i64, x_hi: i64| {
+        let (c0, c1) = grown_cells(x_lo, x_hi, wx0, wx1);
+        if c0 <= c1 {
+            let row = (r - wr0) as usize;
+            spans[row / BAND].push((row as u32, (c0 - wx0) as u32, (c1 - wx0) as u32));
+        }
+    };
+    for fl in flats {
+        let (r0, r1) = grown_cells(fl[0], fl[0], wr0, wr1);
+        for r in r0..=r1 {
+            push(r, fl[1], fl[2]);
+        }
+    }
+    for e in edges {
+        let (r0, r1) = grown_cells(e.yt, e.yb, wr0, wr1);
+        if r0 > r1 || e.xt.max(e.xb) < f.fx0 - 1 || e.xt.min(e.xb) > f.fx1 + 1 {
+            continue;
+        }
+        // The edge's x at height y (`yt <= y <= yb`), rounded down (`up` false) or up: the x
+        // range of its piece in a band of rows is between the values at the band's ends.
+        let (dx, dy) = (e.xb - e.xt, e.yb - e.yt);
+        let small = dx.unsigned_abs() < 1 << 31 && dy < 1 << 31;
+        let x_at = |y: i64, up: bool| -> i64 {
+            if y == e.yt {
+                e.xt
+            } else if y == e.yb {
+                e.xb
+            } else if small {
+                // |(y - yt) dx| < 2^62.
+                let n = (y - e.yt) * dx;
+                e.xt + if up {
+                    -(-n).div_euclid(dy)
+                } else {
+                    n.div_euclid(dy)
+                }
+            } else {
+                let (n, d) = (i128::from(y - e.yt) * i128::from(dx), i128::from(dy));
+                let q = if up {
+                    -(-n).div_euclid(d)
+                } else {
+                    n.div_euclid(d)
+                };
+                e.xt + q as i64
+            }
+        };
+        for r in r0..=r1 {
+            let y_lo = ((r << FRAC) - 1).max(e.yt);
+            let y_hi = (((r + 1) << FRAC) + 1).min(e.yb);
+            let (x_lo, x_hi) = if dx >= 0 {
+                (x_at(y_lo, false), x_at(y_hi, true))
+            } else {
+                (x_at(y_hi, false), x_at(y_lo, true))
+            };
+            push(r, x_lo, x_hi);
+        }
+    }
 }
 
 /// Sorts the edges that reach the window (rows `fy0..fy1`, fixed point): those left of it add
@@ -1192,13 +1281,14 @@ mod tests {
         assert_eq!(m.count_nonzero(), 1);
         assert_eq!(m.get(2, 1), 255);
         let t = raster(&[sq], win(0, 0, 5, 4), Output::Touched);
-        // the right edge at x=3 touches the half-open square of pixel 3; the bottom edge at
-        // y=2 touches row 2.
-        assert_eq!(t.get(2, 1), 255);
-        assert_eq!(t.get(3, 1), 255);
-        assert_eq!(t.get(2, 2), 255);
-        assert_eq!(t.get(1, 1), 0);
-        assert_eq!(t.get(2, 0), 0);
+        // Every closed square that shares a side or a corner with the square's is touched:
+        // columns 1..=3 of rows 0..=2.
+        for y in 0..4 {
+            for x in 0..5 {
+                let want = (1..=3).contains(&x) && y <= 2;
+                assert_eq!(t.get(x, y) == 255, want, "({x}, {y})");
+            }
+        }
     }
 
     #[test]

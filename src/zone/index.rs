@@ -715,37 +715,4 @@ mod tests {
             assert_eq!(brute, d <= 0.0);
         }
     }
-
-    /// Not a benchmark (see benches/): a quick look at the hot path with 10 000 zones.
-    /// `cargo test --release --lib any_grown_part_in_speed -- --ignored --nocapture`
-    #[test]
-    #[ignore]
-    fn any_grown_part_in_speed() {
-        let set = scattered(10_000);
-        let rects: Vec<Rect<f64>> = (0..4096u32)
-            .map(|i| {
-                let t =
-                    crate::TileId::new(14, 1000 + (i * 7919) % 14000, 2000 + (i * 104729) % 12000)
-                        .unwrap();
-                let b = t.bounds_m();
-                Rect::new(
-                    coord! { x: b.min_x, y: b.min_y },
-                    coord! { x: b.max_x, y: b.max_y },
-                )
-            })
-            .collect();
-        let rounds = 500;
-        let start = std::time::Instant::now();
-        let mut hits = 0usize;
-        for _ in 0..rounds {
-            for r in &rects {
-                hits += usize::from(set.any_grown_part_in(std::hint::black_box(*r)));
-            }
-        }
-        let ns = start.elapsed().as_nanos() as f64 / (rounds * rects.len()) as f64;
-        println!(
-            "any_grown_part_in: {ns:.1} ns/query, {hits} hits of {}",
-            rounds * rects.len()
-        );
-    }
 }
