@@ -129,6 +129,69 @@ fn bad_self_intersecting_bowtie_names_both_edges() {
 }
 
 #[test]
+fn bad_antimeridian_crossing_says_how_to_split_it() {
+    let loc = invalid("antimeridian-crossing", "crosses the antimeridian");
+    let msg = bad("antimeridian-crossing").to_string();
+    assert!(msg.contains("position 0 to 1"), "{msg}");
+    assert!(msg.contains("spans 340°"), "{msg}");
+    assert!(msg.contains("long way round"), "{msg}");
+    assert!(msg.contains("Split the polygon at ±180°"), "{msg}");
+    assert!(msg.contains("RFC 7946 §3.1.9"), "{msg}");
+    assert!(msg.contains("add intermediate positions"), "{msg}");
+    assert_eq!((loc.polygon, loc.ring, loc.position), (None, Some(0), Some(0)));
+}
+
+#[test]
+fn antimeridian_edges_in_holes_parts_and_closing_edges_are_named() {
+    let load = |geometry: serde_json::Value| {
+        let v = serde_json::json!({"type": "Feature", "properties": {"id": "am"}, "geometry": geometry});
+        ZoneSet::from_geojson_value(&v)
+    };
+    let located = |geometry: serde_json::Value| match load(geometry) {
+        Err(e @ Error::InvalidZone { .. }) => {
+            let msg = e.to_string();
+            assert!(msg.contains("crosses the antimeridian"), "{msg}");
+            match e {
+                Error::InvalidZone { location, .. } => {
+                    (location.polygon, location.ring, location.position)
+                }
+                _ => unreachable!(),
+            }
+        }
+        other => panic!("expected InvalidZone, got {other:?}"),
+    };
+    // The closing edge of an unclosed ring (repaired by closing it) from position 3 to 0.
+    assert_eq!(
+        located(serde_json::json!({"type": "Polygon",
+            "coordinates": [[[-175, 0], [-170, 0], [-170, 5], [175, 5]]]})),
+        (None, Some(0), Some(2))
+    );
+    // A hole, in the second part of a MultiPolygon.
+    assert_eq!(
+        located(serde_json::json!({"type": "MultiPolygon", "coordinates": [
+            [[[0, 0], [1, 0], [1, 1], [0, 0]]],
+            [[[-179, -10], [179, -10], [179, 10], [-179, 10], [-179, -10]],
+             [[-178, -1], [178, 1], [-178, 1], [-178, -1]]]]})),
+        (Some(1), Some(0), Some(0))
+    );
+    // The same zone split at the antimeridian into parts on either side loads, and each part
+    // holds its side (the 20° box, not the 340° band).
+    let set = load(serde_json::json!({"type": "MultiPolygon", "coordinates": [
+        [[[170, 0], [180, 0], [180, 10], [170, 10], [170, 0]]],
+        [[[-180, 0], [-170, 0], [-170, 10], [-180, 10], [-180, 0]]]]}))
+    .unwrap();
+    assert_eq!(set.contains_grown_lnglat(175.0, 5.0).unwrap(), Some(0));
+    assert_eq!(set.contains_grown_lnglat(-175.0, 5.0).unwrap(), Some(0));
+    assert_eq!(set.contains_grown_lnglat(0.0, 5.0).unwrap(), None);
+    // An edge of exactly 180° is read as drawn (it does not wrap).
+    assert!(
+        load(serde_json::json!({"type": "Polygon",
+            "coordinates": [[[-90, 0], [90, 0], [90, 10], [-90, 0]]]}))
+        .is_ok()
+    );
+}
+
+#[test]
 fn bad_missing_geometry_says_the_member_is_required() {
     let loc = invalid("missing-geometry", "no \"geometry\" member");
     assert_eq!(loc.ring, None);
@@ -198,7 +261,7 @@ fn every_bad_fixture_fails_or_is_a_documented_repair() {
         );
         n += 1;
     }
-    assert_eq!(n, 12);
+    assert_eq!(n, 13);
 }
 
 #[test]
