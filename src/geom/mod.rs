@@ -9,5 +9,7 @@ mod rect;
 
 #[cfg(test)]
 pub(crate) use exact::signed_area;
-pub(crate) use exact::{Hit, Loc, Pt, Ring, bbox, intersect, is_collinear, locate, ring_is_ccw};
+pub(crate) use exact::{
+    Hit, Loc, Pt, Ring, bbox, intersect, is_collinear, locate, orient, ring_is_ccw,
+};
 pub(crate) use rect::{polygon_contains_rect, polygon_covers, segment_meets_rect};
