@@ -128,7 +128,7 @@ pub(crate) fn margin_mercator_bound(margin_m: f64, poleward_lat_deg: f64) -> f64
         .to_radians()
         + margin_m / MIN_RADIUS_OF_CURVATURE_M;
     // NaN (a NaN input) also fails closed.
-    if !(phi < 0.5 * PI) {
+    if phi.is_nan() || phi >= 0.5 * PI {
         return f64::INFINITY;
     }
     margin_m * (crate::EARTH_RADIUS_M / MIN_RADIUS_OF_CURVATURE_M) / phi.cos()
