@@ -130,6 +130,72 @@ fn bad_self_intersecting_bowtie_names_both_edges() {
 }
 
 #[test]
+fn bad_antimeridian_crossing_says_how_to_split_it() {
+    let loc = invalid("antimeridian-crossing", "crosses the antimeridian");
+    let msg = bad("antimeridian-crossing").to_string();
+    assert!(msg.contains("position 0 to 1"), "{msg}");
+    assert!(msg.contains("spans 340°"), "{msg}");
+    assert!(msg.contains("long way round"), "{msg}");
+    assert!(msg.contains("Split the polygon at ±180°"), "{msg}");
+    assert!(msg.contains("RFC 7946 §3.1.9"), "{msg}");
+    assert!(msg.contains("add intermediate positions"), "{msg}");
+    assert_eq!(
+        (loc.polygon, loc.ring, loc.position),
+        (None, Some(0), Some(0))
+    );
+}
+
+#[test]
+fn antimeridian_edges_in_holes_parts_and_closing_edges_are_named() {
+    let load = |geometry: serde_json::Value| {
+        let v = serde_json::json!({"type": "Feature", "properties": {"id": "am"}, "geometry": geometry});
+        ZoneSet::from_geojson_value(&v)
+    };
+    let located = |geometry: serde_json::Value| match load(geometry) {
+        Err(e @ Error::InvalidZone { .. }) => {
+            let msg = e.to_string();
+            assert!(msg.contains("crosses the antimeridian"), "{msg}");
+            match e {
+                Error::InvalidZone { location, .. } => {
+                    (location.polygon, location.ring, location.position)
+                }
+                _ => unreachable!(),
+            }
+        }
+        other => panic!("expected InvalidZone, got {other:?}"),
+    };
+    // The closing edge of an unclosed ring (repaired by closing it) from position 3 to 0.
+    assert_eq!(
+        located(serde_json::json!({"type": "Polygon",
+            "coordinates": [[[-175, 0], [-170, 0], [-170, 5], [175, 5]]]})),
+        (None, Some(0), Some(2))
+    );
+    // A hole, in the second part of a MultiPolygon.
+    assert_eq!(
+        located(serde_json::json!({"type": "MultiPolygon", "coordinates": [
+            [[[0, 0], [1, 0], [1, 1], [0, 0]]],
+            [[[-179, -10], [179, -10], [179, 10], [-179, 10], [-179, -10]],
+             [[-178, -1], [178, 1], [-178, 1], [-178, -1]]]]})),
+        (Some(1), Some(0), Some(0))
+    );
+    // The same zone split at the antimeridian into parts on either side loads, and each part
+    // holds its side (the 20° box, not the 340° band).
+    let set = load(serde_json::json!({"type": "MultiPolygon", "coordinates": [
+        [[[170, 0], [180, 0], [180, 10], [170, 10], [170, 0]]],
+        [[[-180, 0], [-170, 0], [-170, 10], [-180, 10], [-180, 0]]]]}))
+    .unwrap();
+    assert_eq!(set.contains_grown_lnglat(175.0, 5.0).unwrap(), Some(0));
+    assert_eq!(set.contains_grown_lnglat(-175.0, 5.0).unwrap(), Some(0));
+    assert_eq!(set.contains_grown_lnglat(0.0, 5.0).unwrap(), None);
+    // An edge of exactly 180° is read as drawn (it does not wrap).
+    assert!(
+        load(serde_json::json!({"type": "Polygon",
+            "coordinates": [[[-90, 0], [90, 0], [90, 10], [-90, 0]]]}))
+        .is_ok()
+    );
+}
+
+#[test]
 fn bad_missing_geometry_says_the_member_is_required() {
     let loc = invalid("missing-geometry", "no \"geometry\" member");
     assert_eq!(loc.ring, None);
@@ -199,7 +265,7 @@ fn every_bad_fixture_fails_or_is_a_documented_repair() {
         );
         n += 1;
     }
-    assert_eq!(n, 12);
+    assert_eq!(n, 13);
 }
 
 #[test]
@@ -417,6 +483,171 @@ fn polar_zone_beyond_the_mercator_limit() {
     .unwrap();
     assert_eq!(set.contains_grown_lnglat(5.0, 87.0).unwrap(), Some(0));
     assert_eq!(set.contains_grown_lnglat(20.0, 87.0).unwrap(), None);
+}
+
+/// The regression of the poleward leak: a margin converted at the zone's poleward latitude
+/// fell short north of it, where a ground metre is more mercator metres still.
+#[test]
+fn margin_holds_due_north_of_a_zone_at_75_degrees() {
+    let set = ZoneSet::from_geojson_str(
+        r#"{"type":"Feature","properties":{"id":"n75","margin_m":100000},"geometry":{"type":"Polygon",
+        "coordinates":[[[30.0,74.995],[30.035,74.995],[30.035,75.0],[30.0,75.0],[30.0,74.995]]]}}"#,
+    )
+    .unwrap();
+    // 99 km due north of the middle of the north edge (on the WGS-84 ellipsoid: 75.88692°).
+    assert_eq!(
+        set.contains_grown_lnglat(30.0175, 75.88692).unwrap(),
+        Some(0)
+    );
+    // Due south, where the old conversion had room to spare, and 1° further north (111 km).
+    assert_eq!(set.contains_grown_lnglat(30.0175, 74.1).unwrap(), Some(0));
+    assert_eq!(set.contains_grown_lnglat(30.0175, 76.0).unwrap(), None);
+}
+
+/// xorshift64, uniform in [0, 1).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.next()
+    }
+}
+
+/// Destination point on a sphere of radius `radius` (the spherical direct problem): from
+/// `(lon, lat)` degrees, `dist` metres along the great circle with initial azimuth `azimuth`
+/// (degrees clockwise from north).
+fn sphere_destination(lon: f64, lat: f64, azimuth: f64, dist: f64, radius: f64) -> (f64, f64) {
+    let (phi1, lam1, theta) = (lat.to_radians(), lon.to_radians(), azimuth.to_radians());
+    let delta = dist / radius;
+    let phi2 = (phi1.sin() * delta.cos() + phi1.cos() * delta.sin() * theta.cos()).asin();
+    let lam2 = lam1
+        + (theta.sin() * delta.sin() * phi1.cos()).atan2(delta.cos() - phi1.sin() * phi2.sin());
+    (lam2.to_degrees(), phi2.to_degrees())
+}
+
+/// A point of the zone's boundary: zone edges are straight in Web Mercator (rhumb lines),
+/// so interpolate there (spherical Mercator, written out here).
+fn on_edge(a: [f64; 2], b: [f64; 2], t: f64) -> (f64, f64) {
+    use std::f64::consts::FRAC_PI_4;
+    let y = |lat: f64| (FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln();
+    let yt = (1.0 - t) * y(a[1]) + t * y(b[1]);
+    let lat = (2.0 * yt.exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees();
+    ((1.0 - t) * a[0] + t * b[0], lat)
+}
+
+/// Every place within `margin_m` on the ground of a zone is inside its grown zone: random
+/// small zones anywhere up to ±85° (and |lon| <= 155, so that no point passes ±170°), margins
+/// up to the 100 km limit, points reached by walking at most `margin_m` from a point of the
+/// zone's boundary in a random direction, on the WGS-84 ellipsoid (geodesic, GeographicLib),
+/// on the mean sphere and on the sphere of the ellipsoid's smallest radius of curvature.
+#[test]
+fn every_point_within_the_margin_on_the_ground_is_inside_the_grown_zone() {
+    use geographiclib_rs::{DirectGeodesic, Geodesic};
+    const ZONES: usize = 256;
+    const WALKS: usize = 80;
+    let wgs84 = Geodesic::wgs84();
+    let mut rng = Rng(0x5eed_2026_0bad_cafe);
+    let mut checked = 0usize;
+    let mut beyond_limit = 0usize;
+    for zi in 0..ZONES {
+        // A small random star polygon: 3..9 corners, 10 m .. 20 km across.
+        let lat0 = if zi % 8 == 0 {
+            // Often near the mercator limit, where the margin matters most.
+            rng.range(80.0, 84.8) * if rng.next() < 0.5 { -1.0 } else { 1.0 }
+        } else {
+            rng.range(-84.8, 84.8)
+        };
+        let lon0 = rng.range(-155.0, 155.0);
+        let size_m = 10f64.powf(rng.range(1.0, 4.3));
+        let corners = 3 + (rng.next() * 7.0) as usize;
+        let dlat = size_m / 111_000.0;
+        let dlon = dlat / lat0.to_radians().cos();
+        let mut ring: Vec<[f64; 2]> = (0..corners)
+            .map(|k| {
+                let a = (k as f64 + rng.range(0.0, 0.8)) / corners as f64 * std::f64::consts::TAU;
+                let r = rng.range(0.3, 1.0);
+                [
+                    lon0 + dlon * r * a.cos(),
+                    (lat0 + dlat * r * a.sin()).clamp(-85.0, 85.0),
+                ]
+            })
+            .collect();
+        ring.push(ring[0]);
+        let margin_m = match zi % 4 {
+            0 => 100_000.0,
+            _ => 10f64.powf(rng.range(0.0, 5.0)),
+        };
+        let set = ZoneSet::from_geojson_value(&serde_json::json!({
+            "type": "Feature", "properties": {"id": "z", "margin_m": margin_m},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}
+        }))
+        .unwrap_or_else(|e| panic!("zone {zi}: {e}"));
+        let poleward = ring
+            .iter()
+            .copied()
+            .max_by(|a, b| a[1].abs().total_cmp(&b[1].abs()))
+            .unwrap();
+        for w in 0..WALKS {
+            // Start: the poleward corner (walking poleward is the worst case), or a random
+            // point of a random edge.
+            let (start, azimuth) = if w < 4 {
+                let toward_pole = if poleward[1] >= 0.0 { 0.0 } else { 180.0 };
+                (
+                    (poleward[0], poleward[1]),
+                    toward_pole + rng.range(-20.0, 20.0),
+                )
+            } else {
+                let k = (rng.next() * corners as f64) as usize;
+                (
+                    on_edge(ring[k], ring[k + 1], rng.next()),
+                    rng.range(0.0, 360.0),
+                )
+            };
+            // Mostly the full margin (a hair less), sometimes anything below it.
+            let d = if w % 3 == 0 {
+                margin_m * rng.next()
+            } else {
+                margin_m * (1.0 - 1e-9)
+            };
+            let (glat, glon) = wgs84.direct(start.1, start.0, azimuth, d);
+            for (oracle, (lon, lat)) in [
+                ("WGS-84 geodesic", (glon, glat)),
+                (
+                    "mean sphere",
+                    sphere_destination(start.0, start.1, azimuth, d, 6_371_008.8),
+                ),
+                (
+                    "smallest sphere",
+                    sphere_destination(start.0, start.1, azimuth, d, 6_335_439.0),
+                ),
+            ] {
+                assert!(
+                    lon.abs() < 170.0,
+                    "zone {zi}: walk left the test area at {lon}"
+                );
+                beyond_limit += usize::from(lat.abs() > tileredact::MERCATOR_MAX_LAT);
+                assert_eq!(
+                    set.contains_grown_lnglat(lon, lat).unwrap(),
+                    Some(0),
+                    "zone {zi} {ring:?} margin {margin_m} m: ({lon}, {lat}), {d} m from \
+                     {start:?} at azimuth {azimuth} ({oracle}), is outside the grown zone"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, ZONES * WALKS * 3);
+    // The walks did go beyond the mercator limit, where latitudes are clamped.
+    assert!(
+        beyond_limit > 100,
+        "only {beyond_limit} points beyond the limit"
+    );
 }
 
 #[test]

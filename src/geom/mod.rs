@@ -13,5 +13,7 @@ mod rect;
 pub(crate) use edge_index::EdgeIndex;
 #[cfg(test)]
 pub(crate) use exact::signed_area;
-pub(crate) use exact::{Hit, Loc, Pt, Ring, bbox, intersect, is_collinear, locate, ring_is_ccw};
+pub(crate) use exact::{
+    Hit, Loc, Pt, Ring, bbox, intersect, is_collinear, locate, orient, ring_is_ccw,
+};
 pub(crate) use rect::{polygon_covers, segment_meets_rect};

@@ -15,6 +15,10 @@
 //! - `margin_m`: a finite number in `0..=`[`MAX_MARGIN_M`]; absent or `null` means 0.
 //! - Positions are `[lon, lat]` or `[lon, lat, alt, ...]`; anything after the latitude is
 //!   ignored. Foreign members and `bbox` are ignored.
+//! - Edges join consecutive positions the short way in longitude and never wrap: a ring with
+//!   an edge spanning more than 180° of longitude is an error (it crosses the antimeridian,
+//!   and read literally it would be the complement of the zone, the long way round). A zone
+//!   across the antimeridian is split at ±180° into parts on either side (RFC 7946 §3.1.9).
 
 use serde_json::{Map, Value};
 

@@ -1,34 +1,68 @@
 //! Projection of a zone to Web Mercator metres, and growing it by its margin (a conservative
 //! buffer in mercator metres).
 //!
-//! Design: the margin in ground metres becomes mercator metres once per zone, at the zone's
-//! poleward latitude (`margin_m / ground_scale(max |lat|)`), where a ground metre is the most
-//! mercator metres; so the grown zone is one geometry and its margin is nowhere too small.
+//! # The margin in mercator metres
 //!
-//! The buffer is geo's [`Buffer`] (i_overlay's outline) with round joins. Its arcs are
-//! polygons whose vertices lie on the circle, so their chords cut inside it; the radius is
-//! enlarged so that every chord lies outside the true circle:
-//! i_overlay splits a join of angle `a` into `floor(a / JOIN_ANGLE)` equal steps, each step is
-//! below `2 * JOIN_ANGLE`, and a chord of angle `s` on a circle of radius `R` is `R cos(s / 2)`
-//! from the centre, so `R = r / cos(JOIN_ANGLE)` suffices. i_overlay also snaps to an integer
-//! grid of `2^(floor(log2(half extent)) - 29)` metres; the radius gets a further allowance of
-//! 16 grid steps for that. The result contains the exact Minkowski sum of the zone and a disk of
+//! A margin is given in ground metres; the buffer is made in mercator metres, one radius per
+//! zone, so the radius must bound the mercator length of *every* ground path of length
+//! `margin_m` that starts on the zone ([`margin_mercator_bound`]). Converting at the zone's
+//! poleward latitude is not enough: the path itself goes further poleward, where a ground
+//! metre is more mercator metres (a zone at 75° with a 100 km margin fell 6 % short on its
+//! poleward side). The bound holds on the WGS-84 ellipsoid and on every sphere whose radius is
+//! at least the ellipsoid's smallest radius of curvature, so geodesic and haversine distances
+//! (any common Earth radius) both stay inside.
+//!
+//! # The buffer
+//!
+//! The grown zone is the Minkowski sum of the zone and a disk, built as the region of positive
+//! winding number of one closed *offset cycle* per ring (ring oriented with the interior on its
+//! left): for each edge its copy shifted by the radius to the right (outwards), joined at a
+//! convex vertex (a left turn, decided by an exact predicate; a reversal counts as one) by an
+//! arc around the vertex, and at a reflex vertex by two radial segments through the vertex
+//! itself. As 1-chains, a ring's cycle is the ring plus the boundaries of one outer half
+//! rectangle per edge and one sector per convex vertex, all counter-clockwise, so its winding
+//! number is the sum of theirs: summed over all rings, it is positive exactly on the zone and
+//! its rectangles and sectors, which is the Minkowski sum (a point outside the zone within
+//! the radius has a nearest boundary point, inside an edge, where the point is in that edge's
+//! half rectangle, or at a vertex, which is then convex and the point in its sector). All
+//! cycles go through one i_overlay overlay (fill rule: positive), which runs in
+//! O((n + k) log n) for n vertices and k crossings between cycle edges. (geo's `Buffer`,
+//! i_overlay's outline, was used before; it resolves each ring's outline in a second overlay
+//! first and was 1.5 to 4 times slower on the outlines of `benches/zones.rs`.) k grows with
+//! the detail: an outline whose edges are much shorter than the radius, or that zigzags on
+//! that scale, has each offset edge crossing those of its `r / spacing` neighbours.
+//!
+//! Arcs are polygons whose vertices lie on the circle, so their chords cut inside it; the
+//! radius is enlarged so that every chord lies outside the true circle: an arc of angle `a` is
+//! split into `ceil(a / (2 * JOIN_ANGLE))` equal steps, each at most `2 * JOIN_ANGLE`, and a
+//! chord of angle `s` on a circle of radius `R` is `R cos(s / 2)` from the centre, so
+//! `R = r / cos(JOIN_ANGLE)` suffices. i_overlay also snaps to an integer grid of
+//! `2^(floor(log2(half extent)) - 29)` metres; the radius gets a further allowance of 16 grid
+//! steps for that. The result contains the exact Minkowski sum of the zone and a disk of
 //! radius `r` (tested below and in `tests/zones.rs`). Holes shrink by the same radius and
 //! vanish when they are narrower than twice the radius.
 //!
 //! A part wholly beyond the mercator latitude limit projects to a line (clamped latitudes);
-//! it is grown as a line (round caps, same allowances), a strip along the edge of the world.
+//! its ring goes along the line and back, so its cycle is a strip with round caps (a reversal
+//! is a convex turn of 180°): a strip along the edge of the world.
 
 use std::f64::consts::PI;
 
-use geo::algorithm::buffer::{Buffer, BufferStyle, LineCap, LineJoin};
-use geo::{BooleanOps, BoundingRect, Coord, LineString, MapCoords, MultiLineString, MultiPolygon};
+use geo::{BoundingRect, Coord, LineString, MapCoords, MultiPolygon, Polygon};
+use i_overlay::core::fill_rule::FillRule;
+use i_overlay::core::overlay_rule::OverlayRule;
+use i_overlay::float::overlay::{FloatOverlay, OverlayOptions};
 
 use super::validate::orient_multipolygon;
-use crate::geom::is_collinear;
 
-/// Angle parameter of the round joins (i_overlay: maximum arc segment length / radius).
+/// Angle parameter of the arcs: an arc is split into steps of at most `2 * JOIN_ANGLE`.
 pub(crate) const JOIN_ANGLE: f64 = PI / 64.0;
+
+/// The smallest radius of curvature of the WGS-84 ellipsoid, `a (1 - e²)` = 6 335 439.33 m
+/// (the meridional radius at the equator), rounded down to whole metres: no ground path of
+/// length `s` changes the latitude by more than `s` divided by it, on the ellipsoid or on any
+/// sphere of radius at least 6 335 439 m.
+pub(crate) const MIN_RADIUS_OF_CURVATURE_M: f64 = 6_335_439.0;
 
 /// Projects a lon/lat geometry to Web Mercator metres (latitudes beyond ±85.0511° are
 /// clamped), drops positions that become repeated and orients the rings.
@@ -58,9 +92,47 @@ pub(crate) fn poleward_lat(lnglat: &MultiPolygon<f64>) -> f64 {
         .fold(0.0, |m: f64, c| m.max(c.y.abs()))
 }
 
-/// A margin in ground metres as mercator metres, at the zone's poleward latitude.
-pub(crate) fn margin_mercator(margin_m: f64, poleward_lat_deg: f64) -> f64 {
-    margin_m / crate::ground_scale(poleward_lat_deg)
+/// A length in ground metres around a geometry as a length in Web Mercator metres that is
+/// never too short: the mercator length of any ground path of length `margin_m` that starts
+/// at a latitude of at most `poleward_lat_deg` in absolute value (pass the poleward latitude
+/// of the geometry, e.g. [`poleward_lat`]). Use it for every ground length that becomes one
+/// mercator radius (margins, and blur radii or cells in ground metres).
+///
+/// The bound, with `a` = 6 378 137 m (the Web Mercator radius, WGS-84's semi-major axis) and
+/// `M` = [`MIN_RADIUS_OF_CURVATURE_M`] ≈ 6 335 439 m:
+///
+/// - along the path, `|lat| <= φ + margin_m / M` (radians), since no radius of curvature is
+///   below `M`; and with `φ = min(|poleward_lat_deg|, 85.0511°)` when the path is to end
+///   within the Web Mercator limit (the only ground a tile shows): such a path never gets
+///   further than `margin_m / M` beyond the limit either;
+/// - at latitude `lat` a ground step `ds` is at most `(a / M) sec(lat) ds` mercator metres
+///   (`dy = a sec(lat) dlat`, `dx = a dlon`, and both radii of curvature are at least `M`);
+///   beyond the limit latitudes are clamped, which only drops the `dy` part;
+///
+/// so the result is `margin_m * (a / M) * sec(φ + margin_m / M)`. It holds for geodesics on
+/// the WGS-84 ellipsoid and for great circles on any sphere of radius at least `M` (haversine
+/// with any common Earth radius). It is about 0.7 % above `margin_m * sec(φ)` for small
+/// margins, and 6 % above it for 100 km at 75°. Beyond the mercator limit, a path that starts
+/// on a part of the geometry there and also ends there is not bounded (near the pole its
+/// mercator length is unbounded).
+///
+/// Returns `f64::INFINITY` when `φ + margin_m / M` reaches 90° (`margin_m` above about
+/// 547 km at the mercator limit, 1 100 km at 80°); callers must then treat the whole world as
+/// within reach ([`grow`] does). 0 for a margin of 0.
+pub(crate) fn margin_mercator_bound(margin_m: f64, poleward_lat_deg: f64) -> f64 {
+    if margin_m <= 0.0 {
+        return 0.0;
+    }
+    let phi = poleward_lat_deg
+        .abs()
+        .min(crate::MERCATOR_MAX_LAT)
+        .to_radians()
+        + margin_m / MIN_RADIUS_OF_CURVATURE_M;
+    // NaN (a NaN input) also fails closed.
+    if phi.is_nan() || phi >= 0.5 * PI {
+        return f64::INFINITY;
+    }
+    margin_m * (crate::EARTH_RADIUS_M / MIN_RADIUS_OF_CURVATURE_M) / phi.cos()
 }
 
 /// The buffer radius actually used for a margin of `r` mercator metres around a geometry
@@ -72,46 +144,122 @@ pub(crate) fn conservative_radius(r: f64, half_extent: f64) -> f64 {
 }
 
 /// Grows a mercator geometry by `r` mercator metres (conservatively; see the module docs).
-/// `r <= 0` returns the geometry unchanged.
+/// `r <= 0` returns the geometry unchanged; an infinite or NaN `r` returns the whole mercator
+/// world (fail closed).
 pub(crate) fn grow(mercator: &MultiPolygon<f64>, r: f64) -> MultiPolygon<f64> {
-    if r <= 0.0 || !r.is_finite() || mercator.0.is_empty() {
+    if r <= 0.0 || mercator.0.is_empty() {
         return mercator.clone();
+    }
+    if !r.is_finite() {
+        let h = crate::MERCATOR_HALF_WORLD_M;
+        let world = geo::Rect::new(Coord { x: -h, y: -h }, Coord { x: h, y: h });
+        return MultiPolygon(vec![world.to_polygon()]);
     }
     let half = mercator
         .bounding_rect()
         .map(|b| 0.5 * b.width().max(b.height()))
         .unwrap_or(0.0);
     let radius = conservative_radius(r, half);
-    let style = || {
-        BufferStyle::new(radius)
-            .line_join(LineJoin::Round(JOIN_ANGLE))
-            .line_cap(LineCap::Round(JOIN_ANGLE))
-    };
-    let mut grown = mercator.buffer_with_style(style());
-    // Parts that collapsed to a line when projected (wholly beyond the mercator latitude
-    // limit, where latitudes are clamped) have no area to offset: grow their rings as lines.
-    let collapsed: Vec<LineString<f64>> = mercator
+    let cycles: Vec<Vec<[f64; 2]>> = mercator
         .0
         .iter()
-        .filter(|p| is_collinear(&p.exterior().0))
-        .map(|p| p.exterior().clone())
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .filter_map(|ring| offset_cycle(&ring.0, radius))
         .collect();
-    if !collapsed.is_empty() {
-        let strips = MultiLineString(collapsed).buffer_with_style(style());
-        grown = if grown.0.is_empty() {
-            strips
-        } else {
-            grown.union(&strips)
-        };
-    }
+    let shapes = FloatOverlay::with_subj_custom(&cycles, OverlayOptions::ogc(), Default::default())
+        .overlay(OverlayRule::Subject, FillRule::Positive);
+    let mut grown = MultiPolygon(
+        shapes
+            .into_iter()
+            .filter(|shape| !shape.is_empty())
+            .map(|shape| {
+                let mut rings = shape.into_iter().map(|c| {
+                    let mut pts: Vec<Coord<f64>> =
+                        c.into_iter().map(|[x, y]| Coord { x, y }).collect();
+                    if let Some(&first) = pts.first() {
+                        pts.push(first);
+                    }
+                    LineString(pts)
+                });
+                let exterior = rings.next().unwrap_or_else(|| LineString(Vec::new()));
+                Polygon::new(exterior, rings.collect())
+            })
+            .collect(),
+    );
     orient_multipolygon(&mut grown);
     grown
+}
+
+/// The offset cycle of one ring (interior on its left) at `radius`: see the module docs.
+/// `None` for a ring without an edge.
+fn offset_cycle(ring: &[Coord<f64>], radius: f64) -> Option<Vec<[f64; 2]>> {
+    // Distinct consecutive positions, without the closing one.
+    let mut pts: Vec<Coord<f64>> = Vec::with_capacity(ring.len());
+    for &c in ring {
+        if pts.last() != Some(&c) {
+            pts.push(c);
+        }
+    }
+    while pts.len() > 1 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    let n = pts.len();
+    if n < 2 {
+        return None;
+    }
+    // Outward (right-hand) unit normal of the edge from `pts[i]` to `pts[i + 1]`.
+    let normal = |i: usize| {
+        let (a, b) = (pts[i], pts[(i + 1) % n]);
+        let (dx, dy) = (b.x - a.x, b.y - a.y);
+        let l = dx.hypot(dy);
+        Coord {
+            x: dy / l,
+            y: -dx / l,
+        }
+    };
+    let max_step = 2.0 * JOIN_ANGLE;
+    let mut out: Vec<[f64; 2]> = Vec::with_capacity(3 * n);
+    let at = |c: Coord<f64>| [c.x, c.y];
+    let mut n1 = normal(n - 1);
+    for i in 0..n {
+        // The vertex `v` between the edge `prev -> v` (normal `n1`) and `v -> next` (`n2`).
+        let (prev, v, next) = (pts[(i + n - 1) % n], pts[i], pts[(i + 1) % n]);
+        let n2 = normal(i);
+        let turn = crate::geom::orient(prev, v, next);
+        let (d1, d2) = (v - prev, next - v);
+        let dot = d1.x * d2.x + d1.y * d2.y;
+        out.push(at(v + n1 * radius));
+        if turn > 0 || (turn == 0 && dot < 0.0) {
+            // Convex (or a reversal): the arc from `n1` counter-clockwise to `n2`.
+            let alpha = if turn > 0 {
+                (d1.x * d2.y - d1.y * d2.x).atan2(dot).clamp(0.0, PI)
+            } else {
+                PI
+            };
+            let steps = (alpha / max_step).ceil().max(1.0);
+            let t1 = n1.y.atan2(n1.x);
+            for k in 1..steps as usize {
+                let t = t1 + alpha * k as f64 / steps;
+                out.push(at(v + Coord {
+                    x: t.cos(),
+                    y: t.sin(),
+                } * radius));
+            }
+        } else if turn < 0 {
+            // Reflex: through the vertex itself.
+            out.push(at(v));
+        }
+        out.push(at(v + n2 * radius));
+        n1 = n2;
+    }
+    Some(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{Area, Contains, Distance, Euclidean, Intersects, Point, Polygon};
+    use geo::algorithm::buffer::{Buffer, BufferStyle, LineJoin};
+    use geo::{Area, Contains, Distance, Euclidean, Intersects, Point};
 
     fn poly(pts: &[(f64, f64)]) -> MultiPolygon<f64> {
         let mut v: Vec<Coord<f64>> = pts.iter().map(|&(x, y)| Coord { x, y }).collect();
@@ -267,8 +415,74 @@ mod tests {
     }
 
     #[test]
-    fn margin_at_poleward_latitude() {
-        assert!((margin_mercator(100.0, 0.0) - 100.0).abs() < 1e-9);
-        assert!((margin_mercator(100.0, 60.0) - 200.0).abs() < 1e-9);
+    fn min_radius_of_curvature_is_wgs84_a_times_1_minus_e2_rounded_down() {
+        let f = 1.0 / 298.257_223_563;
+        let exact = 6_378_137.0 * (1.0 - f * (2.0 - f));
+        assert!(MIN_RADIUS_OF_CURVATURE_M <= exact && exact - MIN_RADIUS_OF_CURVATURE_M < 1.0);
+    }
+
+    #[test]
+    fn margin_bound_covers_the_path_poleward() {
+        // Independent check: walk due north on the smallest sphere (radius M) from the
+        // poleward edge; the mercator length of that path is a * (ψ(φ + s/M) - ψ(φ)) with
+        // ψ = ln tan(π/4 + φ/2) = asinh(tan φ), which must not exceed the bound (up to the
+        // rounding of the difference of ψ).
+        let m = 6_335_439.0;
+        let psi = |phi: f64| phi.tan().asinh();
+        for lat in [0.0, 25.0, 60.0, 75.0, 84.0, 85.0] {
+            for s in [1.0, 1_000.0, 25_000.0, 100_000.0] {
+                let phi = f64::to_radians(lat);
+                let north = 6_378_137.0 * (psi(phi + s / m) - psi(phi));
+                let b = margin_mercator_bound(s, lat);
+                assert!(
+                    b >= north * (1.0 - 1e-12),
+                    "lat {lat} margin {s}: bound {b} < path {north}"
+                );
+                // ... and not wildly above it (at most 12 % here: sec at the far end of the path).
+                assert!(
+                    b <= north * 1.12,
+                    "lat {lat} margin {s}: bound {b} >> {north}"
+                );
+            }
+        }
+        assert_eq!(margin_mercator_bound(0.0, 80.0), 0.0);
+        // Beyond the mercator limit the latitude counts as the limit.
+        assert_eq!(
+            margin_mercator_bound(100.0, 89.0),
+            margin_mercator_bound(100.0, crate::MERCATOR_MAX_LAT)
+        );
+        assert_eq!(margin_mercator_bound(600_000.0, 85.0), f64::INFINITY);
+        assert!(margin_mercator_bound(1_000_000.0, 80.0).is_finite());
+    }
+
+    #[test]
+    fn infinite_radius_fails_closed() {
+        let z = poly(&[(0.0, 0.0), (10.0, 0.0), (0.0, 10.0)]);
+        let g = grow(&z, f64::INFINITY);
+        let h = crate::MERCATOR_HALF_WORLD_M;
+        assert!(g.intersects(&Point::new(h * 0.99, -h * 0.99)));
+        assert!(g.intersects(&Point::new(-h * 0.99, h * 0.99)));
+    }
+
+    #[test]
+    fn collapsed_ring_grows_into_a_strip_with_round_caps() {
+        // A ring along a line and back (a part beyond the mercator limit, clamped).
+        let y = 19_000_000.0;
+        let ring = LineString(vec![
+            Coord { x: 0.0, y },
+            Coord { x: 1000.0, y },
+            Coord { x: 0.0, y },
+        ]);
+        let z = MultiPolygon(vec![Polygon::new(ring, vec![])]);
+        let r = 50.0;
+        let g = grow(&z, r);
+        for (x, dy) in [(500.0, 49.9), (500.0, -49.9), (-49.9, 0.0), (1049.9, 0.0)] {
+            assert!(g.intersects(&Point::new(x, y + dy)), "({x}, {dy})");
+        }
+        let corner = Point::new(1000.0 + 35.3, y + 35.3);
+        assert!(g.intersects(&corner));
+        let area = g.unsigned_area();
+        let exact = 1000.0 * 2.0 * r + PI * r * r;
+        assert!(area >= exact && area <= exact * 1.01, "{area} vs {exact}");
     }
 }

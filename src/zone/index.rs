@@ -109,8 +109,11 @@ impl RTreeObject for PartEntry {
 /// properties are kept in [`Zone::properties`]. Coordinates are `[lon, lat]` degrees (WGS-84)
 /// with longitude in -180..=180 and latitude in -90..=90; an altitude is ignored. Latitudes
 /// beyond the Web Mercator limit (±85.0511°) are valid and clamped to it when projecting.
-/// Rings are straight lines in lon/lat and are read literally: a zone crossing the antimeridian
-/// must be split into parts on either side of it (RFC 7946 §3.1.9).
+/// Edges are straight lines in Web Mercator (rhumb lines) between consecutive positions and
+/// never wrap: a ring with an edge spanning more than 180° of longitude is an error (it crosses
+/// the antimeridian, or goes the long way round); a zone across the antimeridian must be split
+/// at ±180° into parts on either side (RFC 7946 §3.1.9). Grown zones, masks, plans and point
+/// tests then continue across ±180°: the world wraps.
 ///
 /// # Repairs (documented, tested)
 ///
@@ -129,8 +132,8 @@ impl RTreeObject for PartEntry {
 /// cross their shell or each other, lie outside the shell or inside another hole, rings that
 /// touch so that the interior is split, polygons of a MultiPolygon that overlap (they are not
 /// merged: overlapping parts usually mean a broken export), geometry types other than the
-/// polygonal ones, a missing or null `geometry`, a bad `margin_m`, duplicate ids, and an input
-/// without any feature ("no zones": a policy choice, so that a wrong or truncated file cannot
+/// polygonal ones, an edge spanning more than 180° of longitude, a missing or null
+/// `geometry`, a bad `margin_m`, duplicate ids, and an input without any feature ("no zones": a policy choice, so that a wrong or truncated file cannot
 /// switch redaction off). [`Error::Io`](crate::Error::Io) when a file cannot be read.
 ///
 /// # Performance

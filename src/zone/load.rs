@@ -14,9 +14,16 @@ impl ZoneSet {
     /// See [`ZoneSet`] for the accepted input, the repairs and the errors. A leading UTF-8 byte
     /// order mark is ignored.
     ///
+    /// Edges join consecutive positions and never wrap around the antimeridian: a ring with
+    /// an edge spanning more than 180° of longitude is an error (read literally it would
+    /// redact the complement of the zone, the long way round). Split such a zone at ±180°
+    /// into parts on either side (RFC 7946 §3.1.9), or add intermediate positions if the
+    /// long way round is really meant.
+    ///
     /// # Errors
     /// [`Error::ZoneSyntax`] for invalid JSON (with line and column), [`Error::InvalidZone`]
-    /// for anything that is not a valid zone (with feature, id, polygon, ring and position).
+    /// for anything that is not a valid zone (with feature, id, polygon, ring and position),
+    /// including a ring that crosses the antimeridian.
     ///
     /// # Examples
     /// ```
@@ -37,6 +44,12 @@ impl ZoneSet {
     ///     r#"{"type": "Polygon", "coordinates": [[[0, 0], [1, 95], [1, 0], [0, 0]]]}"#,
     /// ).unwrap_err();
     /// assert!(err.to_string().contains("latitude 95 is out of range; expected -90..=90"));
+    ///
+    /// // A box drawn across the antimeridian is refused, not read as the 340° band.
+    /// let err = ZoneSet::from_geojson_str(
+    ///     r#"{"type": "Polygon", "coordinates": [[[170, 0], [-170, 0], [-170, 10], [170, 10], [170, 0]]]}"#,
+    /// ).unwrap_err();
+    /// assert!(err.to_string().contains("crosses the antimeridian"));
     /// ```
     pub fn from_geojson_str(text: &str) -> Result<ZoneSet> {
         Self::from_geojson_value(&geojson_in::parse_json(text)?)
@@ -90,7 +103,7 @@ fn build_zone(raw: RawZone) -> Result<Zone> {
     if poleward <= crate::MERCATOR_MAX_LAT {
         validate::check_projected(&raw, &mercator)?;
     }
-    let margin = grow::margin_mercator(raw.margin_m, poleward);
+    let margin = grow::margin_mercator_bound(raw.margin_m, poleward);
     let grown = grow::grow(&mercator, margin);
     let internal = |what: &str| {
         Error::zone(

@@ -2,12 +2,19 @@
 //!
 //! Order of checks, per ring: coordinates (finite, longitude in -180..=180, latitude in
 //! -90..=90), closure (an unclosed ring is *repaired* by appending its first position, as
-//! shapely does), length (at least 4 positions, 3 of them distinct), area (not all on one
-//! line). Consecutive repeated positions are dropped (they are valid but carry nothing). Then
-//! the topology of the whole zone ([`topology::check`]): simple rings, holes inside their shell
-//! and not inside each other, rings touching only at single points that leave the interior
-//! connected (OGC), MultiPolygon parts with disjoint interiors (overlapping parts are an error,
-//! not merged: they usually mean a broken export).
+//! shapely does), longitude span of each edge (at most 180°, see below), length (at least 4
+//! positions, 3 of them distinct), area (not all on one line). Consecutive repeated positions
+//! are dropped (they are valid but carry nothing). Then the topology of the whole zone
+//! ([`topology::check`]): simple rings, holes inside their shell and not inside each other,
+//! rings touching only at single points that leave the interior connected (OGC),
+//! MultiPolygon parts with disjoint interiors (overlapping parts are an error, not merged:
+//! they usually mean a broken export).
+//!
+//! Edges are straight lines between consecutive positions (in Web Mercator, where zones are
+//! grown and drawn) and never wrap around the antimeridian: a ring with an edge spanning more
+//! than 180° of longitude is an error (it crosses the antimeridian and would be read as its
+//! complement, the long way round); such a zone must be split at ±180° into parts on either
+//! side (RFC 7946 §3.1.9), or get intermediate positions if the long way round is meant.
 //!
 //! Latitudes between the Web Mercator limit (±85.0511°) and ±90° are valid; they are clamped
 //! to the limit when projected, like every web map does.
@@ -168,6 +175,28 @@ fn clean_ring(zone: &RawZone, pi: usize, ri: usize, ring: &[[f64; 2]]) -> Result
     if pts.first() != pts.last() {
         pts.push(pts[0]);
         given.push(0);
+    }
+    // Edges never wrap: one spanning more than 180° of longitude would be read the long way
+    // round (the complement of what was most likely meant, across the antimeridian).
+    for (k, w) in pts.windows(2).enumerate() {
+        let span = (w[1].x - w[0].x).abs();
+        if span > 180.0 {
+            let (a, b) = (given[k], given[k + 1]);
+            return Err(Error::zone(
+                loc(Some(a)),
+                format!(
+                    "the edge from position {a} to {b} (longitude {} to {}) spans {}° of \
+                     longitude: the ring crosses the antimeridian, or goes the long way round; \
+                     edges are straight lines between positions and never wrap around ±180°. \
+                     Split the polygon at ±180° into parts on either side (a MultiPolygon, RFC \
+                     7946 §3.1.9), or, if the long way round is meant, add intermediate \
+                     positions so that no edge spans more than 180°",
+                    num(w[0].x),
+                    num(w[1].x),
+                    num(span)
+                ),
+            ));
+        }
     }
     if pts.len() < 4 {
         return Err(Error::zone(
