@@ -5,6 +5,9 @@
 
 use std::collections::BTreeSet;
 
+mod common;
+use common::{on_edge, sphere_destination};
+
 use geo::{Coord, Intersects, Rect};
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, RngSeed};
@@ -312,4 +315,121 @@ fn zone_sets_are_send_and_sync() {
     check::<ZoneSet>();
     check::<MaskOptions>();
     check::<tileredact::Mask>();
+}
+
+/// The world pixel of (lon, lat) at zoom `z`, 256 px tiles (the slippy-map formula, written
+/// out here).
+fn world_pixel(lon: f64, lat: f64, z: u8) -> (u64, u64) {
+    use std::f64::consts::{FRAC_PI_4, PI};
+    let world = 256.0 * f64::from(1u32 << z);
+    let x = (lon + 180.0) / 360.0 * world;
+    let y = (1.0 - (FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln() / PI) / 2.0 * world;
+    let clamp = |v: f64| (v.floor().max(0.0) as u64).min(world as u64 - 1);
+    (clamp(x), clamp(y))
+}
+
+/// Every place within `margin_m` of a zone on the ground (haversine destinations on the mean
+/// sphere and on the sphere of the ellipsoid's smallest radius of curvature, walked from a
+/// point of the zone's boundary) is inside the grown zone, its pixel is redacted at every zoom
+/// tried, and its tile is planned: at any latitude up to ±85° and across the antimeridian.
+#[test]
+fn places_within_the_margin_are_redacted_and_planned() {
+    const ZONES: usize = 96;
+    const WALKS: usize = 12;
+    let mut state = 0x6d61_7267_696e_7321u64;
+    let mut unit = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let size = TileSize::S256;
+    let opts = MaskOptions::default();
+    let (mut checked, mut wrapped) = (0usize, 0usize);
+    for zi in 0..ZONES {
+        // A small quadrilateral: 20 m .. 2 km across, one in three against the antimeridian.
+        let d = 0.0002 * 100f64.powf(unit());
+        let lat0 = -84.0 + 168.0 * unit();
+        let lon0 = if zi % 3 == 0 {
+            180.0 - d * (1.0 + unit())
+        } else {
+            -180.0 + 360.0 * unit()
+        }
+        .clamp(-180.0, 180.0 - 2.0 * d);
+        let corners = [
+            [lon0, lat0],
+            [
+                lon0 + 2.0 * d * (0.6 + 0.4 * unit()),
+                lat0 + 0.1 * d * unit(),
+            ],
+            [lon0 + 2.0 * d * (0.6 + 0.4 * unit()), lat0 + d],
+            [lon0 + 0.2 * d * unit(), lat0 + d * (0.5 + 0.5 * unit())],
+        ];
+        let margin = if zi % 4 == 0 {
+            100_000.0
+        } else {
+            100_000.0 * unit() * unit()
+        };
+        let ring: Vec<String> = corners
+            .iter()
+            .chain(std::iter::once(&corners[0]))
+            .map(|c| format!("[{},{}]", c[0], c[1]))
+            .collect();
+        let text = format!(
+            r#"{{"type":"Feature","properties":{{"margin_m":{margin}}},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}"#,
+            ring.join(",")
+        );
+        let zones = ZoneSet::from_geojson_str(&text).unwrap();
+        for w in 0..WALKS {
+            let k = (unit() * 4.0) as usize % 4;
+            let (lon, lat) = on_edge(corners[k], corners[(k + 1) % 4], unit());
+            let radius = if w % 2 == 0 { 6_371_008.8 } else { 6_335_439.0 };
+            let dist = margin * unit().sqrt();
+            let (mut plon, plat) = sphere_destination(lon, lat, 360.0 * unit(), dist, radius);
+            if plon > 180.0 {
+                plon -= 360.0;
+                wrapped += 1;
+            } else if plon < -180.0 {
+                plon += 360.0;
+                wrapped += 1;
+            }
+            if plat.abs() > tileredact::MERCATOR_MAX_LAT {
+                // Not on the map (the point tests beyond the limit are the zones' tests).
+                continue;
+            }
+            assert_eq!(
+                zones.contains_grown_lnglat(plon, plat).unwrap(),
+                Some(0),
+                "({plon}, {plat}), {dist} m from {text}"
+            );
+            for z in [
+                (unit() * 8.0) as u8,
+                8 + (unit() * 6.0) as u8,
+                14 + (unit() * 5.0) as u8,
+            ] {
+                let (px, py) = world_pixel(plon, plat, z);
+                let tile = TileId::new(z, (px / 256) as u32, (py / 256) as u32).unwrap();
+                assert_ne!(
+                    zones.plan(tile, size, &opts),
+                    TilePlan::Clear,
+                    "{tile} for ({plon}, {plat})"
+                );
+                let m = zones.redaction_mask(tile, size, &opts);
+                assert_eq!(
+                    m.get((px % 256) as u32, (py % 256) as u32),
+                    255,
+                    "pixel of ({plon}, {plat}) in {tile}, {dist} m from {text}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked > ZONES * WALKS * 3 * 9 / 10,
+        "only {checked} checks"
+    );
+    assert!(
+        wrapped > 20,
+        "only {wrapped} walks crossed the antimeridian"
+    );
 }

@@ -2,7 +2,9 @@
 //! never a panic; the sample zones load as described in the data README; properties of
 //! validation, orientation and growing.
 
-use geo::{Area, Contains, Coord, Distance, Euclidean, Intersects, LineString, Point};
+mod common;
+use common::{on_edge, sphere_destination};
+use geo::{Area, Contains, Coord, LineString};
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use tileredact::{Error, ZoneLocation, ZoneSet};
@@ -396,53 +398,6 @@ fn sample_zones_load_as_documented() {
 }
 
 #[test]
-fn grown_zone_contains_every_point_within_the_margin() {
-    let set = ZoneSet::from_geojson_path(SAMPLE).unwrap();
-    for id in ["rz-01", "rz-03", "rz-04"] {
-        let z = set.get(id).unwrap();
-        let poleward = z
-            .geometry_lnglat()
-            .0
-            .iter()
-            .flat_map(|p| p.exterior().0.iter())
-            .fold(0.0f64, |m, c| m.max(c.y.abs()));
-        let r = z.margin_m() / tileredact::ground_scale(poleward);
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
-        let mut near = 0;
-        let edges: Vec<geo::Line<f64>> = z
-            .geometry_m()
-            .0
-            .iter()
-            .flat_map(|p| p.exterior().lines())
-            .collect();
-        for _ in 0..20_000 {
-            // A point at most r from a random point of the boundary.
-            let e = edges[(next() * edges.len() as f64) as usize % edges.len()];
-            let t = next();
-            let (a, d) = (next() * std::f64::consts::TAU, r * next().sqrt());
-            let p = Point::new(
-                e.start.x + t * (e.end.x - e.start.x) + d * a.cos(),
-                e.start.y + t * (e.end.y - e.start.y) + d * a.sin(),
-            );
-            let dist = Euclidean.distance(&p, z.geometry_m());
-            assert!(dist <= r * (1.0 + 1e-9));
-            near += usize::from(dist > 0.0);
-            assert!(
-                z.grown_m().intersects(&p),
-                "{id}: {p:?} at {dist} m <= {r} m is outside"
-            );
-        }
-        assert!(near > 100, "{id}: only {near} points tested in the margin");
-    }
-}
-
-#[test]
 fn point_queries_respect_the_margin() {
     let set = ZoneSet::from_geojson_path(SAMPLE).unwrap();
     let rz01 = set.index_of("rz-01").unwrap();
@@ -517,28 +472,6 @@ impl Rng {
     fn range(&mut self, lo: f64, hi: f64) -> f64 {
         lo + (hi - lo) * self.next()
     }
-}
-
-/// Destination point on a sphere of radius `radius` (the spherical direct problem): from
-/// `(lon, lat)` degrees, `dist` metres along the great circle with initial azimuth `azimuth`
-/// (degrees clockwise from north).
-fn sphere_destination(lon: f64, lat: f64, azimuth: f64, dist: f64, radius: f64) -> (f64, f64) {
-    let (phi1, lam1, theta) = (lat.to_radians(), lon.to_radians(), azimuth.to_radians());
-    let delta = dist / radius;
-    let phi2 = (phi1.sin() * delta.cos() + phi1.cos() * delta.sin() * theta.cos()).asin();
-    let lam2 = lam1
-        + (theta.sin() * delta.sin() * phi1.cos()).atan2(delta.cos() - phi1.sin() * phi2.sin());
-    (lam2.to_degrees(), phi2.to_degrees())
-}
-
-/// A point of the zone's boundary: zone edges are straight in Web Mercator (rhumb lines),
-/// so interpolate there (spherical Mercator, written out here).
-fn on_edge(a: [f64; 2], b: [f64; 2], t: f64) -> (f64, f64) {
-    use std::f64::consts::FRAC_PI_4;
-    let y = |lat: f64| (FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln();
-    let yt = (1.0 - t) * y(a[1]) + t * y(b[1]);
-    let lat = (2.0 * yt.exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees();
-    ((1.0 - t) * a[0] + t * b[0], lat)
 }
 
 /// Every place within `margin_m` on the ground of a zone is inside its grown zone: random
