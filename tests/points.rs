@@ -550,3 +550,54 @@ fn margins_reach_across_the_antimeridian() {
     let far = r.redact_point(-179.97, -30.0).unwrap();
     assert_eq!(far.action, PointAction::Kept, "{far:?}");
 }
+
+/// Beyond the Web Mercator limit (85.05°) the margin still holds on the ground: points near
+/// a zone close to the pole (by the haversine distance on the mean sphere, computed here),
+/// also across the pole, are redacted; points far from it are not.
+#[test]
+fn margins_hold_beyond_the_mercator_limit() {
+    let corners = [(0.0, 89.0), (1.0, 89.0), (1.0, 89.1), (0.0, 89.1)];
+    let zones = Arc::new(
+        ZoneSet::from_geojson_value(&json!({"type": "Feature",
+            "properties": {"id": "polar", "margin_m": 100000},
+            "geometry": {"type": "Polygon", "coordinates": [[[0.0, 89.0], [1.0, 89.0],
+                [1.0, 89.1], [0.0, 89.1], [0.0, 89.0]]]}}))
+        .unwrap(),
+    );
+    let haversine = |a: (f64, f64), b: (f64, f64)| {
+        let (p1, p2) = (a.1.to_radians(), b.1.to_radians());
+        let h = ((p2 - p1) / 2.0).sin().powi(2)
+            + p1.cos() * p2.cos() * ((b.0 - a.0).to_radians() / 2.0).sin().powi(2);
+        2.0 * 6_371_008.8 * h.sqrt().asin()
+    };
+    let r = PointRedactor::new(zones.clone(), &PointRules::default(), None).unwrap();
+    let (mut near, mut far) = (0, 0);
+    // The polar cap around the zone, and a ring of places far from it.
+    let cap = (0..120).flat_map(|i| {
+        (0..20).map(move |j| (-180.0 + 3.0 * f64::from(i), 88.0 + 0.1 * f64::from(j)))
+    });
+    let ring = (0..120).flat_map(|i| {
+        (0..4).map(move |j| (-180.0 + 3.0 * f64::from(i), 85.2 + 0.3 * f64::from(j)))
+    });
+    for (lon, lat) in cap.chain(ring) {
+        // The distance to the zone is at most that to its nearest corner.
+        let d = corners
+            .iter()
+            .map(|&c| haversine((lon, lat), c))
+            .fold(f64::INFINITY, f64::min);
+        let got = zones.contains_grown_lnglat(lon, lat).unwrap();
+        let action = r.redact_point(lon, lat).unwrap().action;
+        if d <= 100_000.0 {
+            near += 1;
+            assert_eq!(got, Some(0), "({lon}, {lat}) is {d} m from a corner");
+            assert_ne!(action, PointAction::Kept, "({lon}, {lat})");
+        } else if d > 400_000.0 && !(-20.0..=21.0).contains(&lon) {
+            // Far on the ground and beyond the zone's conservative mercator strip (which is
+            // wider than the margin in longitude, this close to the pole).
+            far += 1;
+            assert_eq!(got, None, "({lon}, {lat}) is {d} m away");
+            assert_eq!(action, PointAction::Kept, "({lon}, {lat})");
+        }
+    }
+    assert!(near >= 100 && far >= 100, "{near} near, {far} far");
+}

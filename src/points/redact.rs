@@ -357,18 +357,10 @@ impl PointRedactor {
             Vec::new()
         };
         if polar {
-            // Beyond the mercator limit, also test the lon/lat geometry (as the zone index
-            // does), so a zone lying wholly beyond the limit still covers its points.
-            use geo::Intersects;
-            let c = geo::Coord { x: lon, y: lat };
-            hits.extend(
-                self.zones
-                    .zones()
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, z)| z.geometry_lnglat().intersects(&c))
-                    .map(|(i, _)| i),
-            );
+            // Beyond the mercator limit, also test the lon/lat geometry and the ground
+            // distance (as the zone index does), so a zone lying wholly beyond the limit still
+            // covers its points, margin included.
+            hits.extend(self.zones.polar_zones_at(lon, lat));
         }
         hits.into_iter()
             .map(|i| self.policies[i])

@@ -37,6 +37,30 @@ pub(crate) struct PartEntry {
     env: AABB<[f64; 2]>,
 }
 
+/// A lower bound of the ground distance between two lon/lat points: the great-circle distance
+/// on the sphere of the ellipsoid's smallest radius of curvature.
+fn ground_lower_m(a: Coord<f64>, b: Coord<f64>) -> f64 {
+    let (p1, p2) = (a.y.to_radians(), b.y.to_radians());
+    let (dp, dl) = (p2 - p1, (b.x - a.x).to_radians());
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * super::grow::MIN_RADIUS_OF_CURVATURE_M * h.sqrt().min(1.0).asin()
+}
+
+/// An upper bound of the ground length of the rhumb line between two lon/lat points: its
+/// length on a sphere of the equatorial radius, plus 1 %.
+fn rhumb_upper_m(a: Coord<f64>, b: Coord<f64>) -> f64 {
+    let (p1, p2) = (a.y.to_radians(), b.y.to_radians());
+    let dl = (b.x - a.x).to_radians().abs();
+    let dp = p2 - p1;
+    let q = if dp.abs() > 1e-12 {
+        let psi = |p: f64| (std::f64::consts::FRAC_PI_4 + p / 2.0).tan().ln();
+        dp / (psi(p2) - psi(p1))
+    } else {
+        p1.cos()
+    };
+    1.01 * crate::EARTH_RADIUS_M * (dp * dp + q * q * dl * dl).sqrt()
+}
+
 /// The width of the world in mercator metres: what lies beyond x = +half of it continues
 /// at x = -half.
 pub(crate) const WORLD_M: f64 = 2.0 * crate::MERCATOR_HALF_WORLD_M;
@@ -354,17 +378,37 @@ impl ZoneSet {
         let (x, y) = crate::lnglat_to_mercator(lon, lat);
         let mut best = self.contains_grown_m(x, y);
         if lat.abs() > crate::MERCATOR_MAX_LAT {
-            let p = Coord { x: lon, y: lat };
-            let polar = self
-                .zones
-                .iter()
-                .position(|z| z.lnglat.0.iter().any(|poly| polygon_covers(p, poly)));
+            let polar = self.polar_zones_at(lon, lat).next();
             best = match (best, polar) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
         }
         Ok(best)
+    }
+
+    /// For a point beyond the Web Mercator latitude limit, where the clamped mercator
+    /// geometry no longer measures ground distance: the indices (ascending) of the zones that
+    /// contain the point in lon/lat, or that may lie within their `margin_m` of it on the
+    /// ground. Conservative: the distance to an edge is bounded from below by the distance to
+    /// its nearer end on the sphere of the ellipsoid's smallest radius of curvature, less the
+    /// edge's length along its rhumb line on the sphere of the largest radius.
+    pub(crate) fn polar_zones_at(&self, lon: f64, lat: f64) -> impl Iterator<Item = usize> + '_ {
+        let p = Coord { x: lon, y: lat };
+        self.zones.iter().enumerate().filter_map(move |(i, z)| {
+            let inside = z.lnglat.0.iter().any(|poly| polygon_covers(p, poly));
+            let near = z.margin_m > 0.0
+                && z.lnglat.0.iter().any(|poly| {
+                    std::iter::once(poly.exterior())
+                        .chain(poly.interiors())
+                        .flat_map(|r| r.lines())
+                        .any(|e| {
+                            let to_end = ground_lower_m(p, e.start).min(ground_lower_m(p, e.end));
+                            to_end - rhumb_upper_m(e.start, e.end) <= z.margin_m
+                        })
+                });
+            (inside || near).then_some(i)
+        })
     }
 
     /// The index of the first zone whose grown geometry contains the mercator point (x, y)
