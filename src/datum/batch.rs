@@ -8,7 +8,7 @@
 //! 1e-12.
 
 use super::kernel::{self, LANES, Lanes};
-use super::region::RegionTest;
+use super::region::{RegionTest, in_box};
 use super::transform::{Datum, DatumTransform};
 use crate::error::{Error, Result};
 use crate::simd::Arch;
@@ -202,52 +202,44 @@ impl Runner {
 
     /// Runs the batch with the pre-filter of this transform: the exact region test for
     /// forward transforms (whose region is tested on the input), a conservative "near the
-    /// region" test for the others.
+    /// region" test for the others. Matching once here keeps the per-point loop free of it.
     #[inline(always)]
     fn run<P: Points, const F: bool>(&self, pts: &mut P) {
         use Datum::*;
         let (g, b) = (self.g, self.b);
-        let filter = match (self.from, self.to) {
-            (Wgs84, Gcj02) => Filter::In(g),
-            (Wgs84, Bd09) => Filter::In(b),
-            (Gcj02, Wgs84) => Filter::Near(g),
-            _ => Filter::NearEither(b, g),
-        };
-        self.run_filtered::<P, F>(pts, filter);
+        match (self.from, self.to) {
+            (Wgs84, Gcj02) | (Wgs84, Bd09) => {
+                let t = if self.to == Gcj02 { g } else { b };
+                // One monomorphised loop per kind of region, so the test inlines.
+                match t {
+                    RegionTest::All => self.run_filtered::<P, F>(pts, |_, _| true),
+                    RegionTest::Box => self.run_filtered::<P, F>(pts, in_box),
+                    RegionTest::Poly(p) => self.run_filtered::<P, F>(pts, |x, y| p.contains(x, y)),
+                }
+            }
+            (Gcj02, Wgs84) => self.run_filtered::<P, F>(pts, |x, y| g.may_contain_near(x, y)),
+            _ => self.run_filtered::<P, F>(pts, |x, y| {
+                b.may_contain_near(x, y) | g.may_contain_near(x, y)
+            }),
+        }
     }
 
-    /// The pre-filter, then the kernels over blocks of candidates. The pre-filter works on
-    /// blocks of [`LANES`] points too (its arithmetic vectorises at every level), then packs
-    /// the indices of the candidates.
     #[inline(always)]
-    fn run_filtered<P: Points, const F: bool>(&self, pts: &mut P, filter: Filter) {
+    fn run_filtered<P: Points, const F: bool>(
+        &self,
+        pts: &mut P,
+        candidate: impl Fn(f64, f64) -> bool,
+    ) {
         let mut idx = [0u32; SEGMENT];
         let n = pts.len();
         let mut start = 0;
         while start < n {
             let end = n.min(start + SEGMENT);
             let mut m = 0;
-            let mut c = start;
-            while c < end {
-                let len = LANES.min(end - c);
-                let mut lon = [0.0; LANES];
-                let mut lat = [0.0; LANES];
-                if len == LANES {
-                    for k in 0..LANES {
-                        (lon[k], lat[k]) = pts.get(c + k);
-                    }
-                } else {
-                    for k in 0..len {
-                        (lon[k], lat[k]) = pts.get(c + k);
-                    }
-                }
-                let mut keep = [false; LANES];
-                filter.eval(&lon, &lat, &mut keep);
-                for (k, &kept) in keep.iter().enumerate().take(len) {
-                    idx[m] = (c + k - start) as u32;
-                    m += usize::from(kept);
-                }
-                c += len;
+            for i in start..end {
+                let (lon, lat) = pts.get(i);
+                idx[m] = (i - start) as u32;
+                m += usize::from(candidate(lon, lat));
             }
             for block in idx[..m].chunks(LANES) {
                 let last = pts.get(start + block[block.len() - 1] as usize);
@@ -335,67 +327,24 @@ impl Runner {
     }
 }
 
-/// The pre-filter of a batch: which points go through the kernels.
-#[derive(Clone, Copy)]
-enum Filter {
-    /// Inside the region (exact; forward transforms).
-    In(RegionTest),
-    /// Possibly near the region (inverses).
-    Near(RegionTest),
-    /// Possibly near either region.
-    NearEither(RegionTest, RegionTest),
-}
-
-impl Filter {
-    /// The filter over a block (one match per block; the per-lane loops vectorise).
-    #[inline(always)]
-    fn eval(&self, lon: &Lanes, lat: &Lanes, out: &mut Mask) {
-        match self {
-            Filter::In(t) => t.contains_lanes(lon, lat, out),
-            Filter::Near(t) => t.may_contain_near_lanes(lon, lat, out),
-            Filter::NearEither(a, b) => {
-                let mut other = [false; LANES];
-                a.may_contain_near_lanes(lon, lat, out);
-                b.may_contain_near_lanes(lon, lat, &mut other);
-                for i in 0..LANES {
-                    out[i] |= other[i];
-                }
-            }
-        }
-    }
-}
-
-// Plain loops rather than `std::array::from_fn`: `from_fn` is an ordinary function, compiled
-// once for the baseline and called per lane through a closure, outside the level's code.
-
 #[inline(always)]
 fn mask(t: &RegionTest, lon: &Lanes, lat: &Lanes) -> Mask {
-    let mut m = [false; LANES];
-    t.contains_lanes(lon, lat, &mut m);
-    m
+    std::array::from_fn(|i| t.contains(lon[i], lat[i]))
 }
 
 #[inline(always)]
 fn any(m: &Mask) -> bool {
-    m.iter().fold(false, |a, &b| a | b)
+    m.iter().any(|&b| b)
 }
 
 #[inline(always)]
 fn and_not(a: &Mask, b: &Mask) -> Mask {
-    let mut m = [false; LANES];
-    for i in 0..LANES {
-        m[i] = a[i] & !b[i];
-    }
-    m
+    std::array::from_fn(|i| a[i] && !b[i])
 }
 
 #[inline(always)]
 fn or(a: &Mask, b: &Mask) -> Mask {
-    let mut m = [false; LANES];
-    for i in 0..LANES {
-        m[i] = a[i] | b[i];
-    }
-    m
+    std::array::from_fn(|i| a[i] || b[i])
 }
 
 #[inline(always)]

@@ -136,8 +136,7 @@ impl RegionTest {
 
     /// `false` only if no point within [`NEAR_DEG`] degrees of (lon, lat) is inside: a cheap,
     /// conservative pre-test for inverses, whose region test is on a result near the input.
-    /// The reference of [`RegionTest::may_contain_near_lanes`].
-    #[cfg(test)]
+    #[inline]
     pub(crate) fn may_contain_near(&self, lon: f64, lat: f64) -> bool {
         match self {
             RegionTest::All => true,
@@ -146,52 +145,6 @@ impl RegionTest {
                     && (BOX_MIN_LAT - NEAR_DEG..=BOX_MAX_LAT + NEAR_DEG).contains(&lat)
             }
             RegionTest::Poly(p) => p.near(lon, lat),
-        }
-    }
-}
-
-impl RegionTest {
-    /// [`RegionTest::contains`] over a block of lanes (for batches): one match per block, and
-    /// arithmetic that vectorises (see [`PolygonRegion::contains_lanes`]).
-    #[inline(always)]
-    pub(crate) fn contains_lanes<const N: usize>(
-        &self,
-        lon: &[f64; N],
-        lat: &[f64; N],
-        out: &mut [bool; N],
-    ) {
-        match self {
-            RegionTest::All => *out = [true; N],
-            RegionTest::Box => {
-                for i in 0..N {
-                    out[i] = in_box(lon[i], lat[i]);
-                }
-            }
-            RegionTest::Poly(p) => p.contains_lanes(lon, lat, out),
-        }
-    }
-
-    /// [`RegionTest::may_contain_near`] over a block of lanes.
-    #[inline(always)]
-    #[allow(clippy::manual_range_contains)]
-    pub(crate) fn may_contain_near_lanes<const N: usize>(
-        &self,
-        lon: &[f64; N],
-        lat: &[f64; N],
-        out: &mut [bool; N],
-    ) {
-        match self {
-            RegionTest::All => *out = [true; N],
-            RegionTest::Box => {
-                for i in 0..N {
-                    let (x, y) = (lon[i], lat[i]);
-                    out[i] = (x >= BOX_MIN_LON - NEAR_DEG)
-                        & (x <= BOX_MAX_LON + NEAR_DEG)
-                        & (y >= BOX_MIN_LAT - NEAR_DEG)
-                        & (y <= BOX_MAX_LAT + NEAR_DEG);
-                }
-            }
-            RegionTest::Poly(p) => p.near_lanes(lon, lat, out),
         }
     }
 }
@@ -348,8 +301,8 @@ impl PolygonRegion {
     }
 
     /// `false` only if no point within [`NEAR_DEG`] (less than one cell) of (lon, lat) is
-    /// inside. The reference of [`PolygonRegion::near_lanes`].
-    #[cfg(test)]
+    /// inside.
+    #[inline]
     pub(crate) fn near(&self, lon: f64, lat: f64) -> bool {
         let fx = (lon - self.min_lon) * (1.0 / CELL_DEG);
         let fy = (lat - self.min_lat) * (1.0 / CELL_DEG);
@@ -360,73 +313,6 @@ impl PolygonRegion {
         let ix = cell_coord(fx, self.nx);
         let iy = cell_coord(fy, self.ny);
         in_frame & (!in_grid | self.near[iy * self.nx + ix])
-    }
-
-    /// [`PolygonRegion::contains`] over a block of lanes, for batches. Box test and cell index
-    /// in one loop of plain arithmetic (32-bit integers, so it vectorises on every level), the
-    /// cell look-ups in a second loop, and the ray cast only for the lanes in edge cells (rare),
-    /// after them. Same answers as `contains`.
-    #[inline(always)]
-    pub(crate) fn contains_lanes<const N: usize>(
-        &self,
-        lon: &[f64; N],
-        lat: &[f64; N],
-        out: &mut [bool; N],
-    ) {
-        let mut inside = [false; N];
-        let mut cell = [0u32; N];
-        let (nx, ny) = (self.nx as u32, self.ny as u32);
-        for i in 0..N {
-            let (x, y) = (lon[i], lat[i]);
-            inside[i] = (y > SOUTH_CUTOFF_LAT)
-                & (x >= self.min_lon)
-                & (x <= self.max_lon)
-                & (y >= self.min_lat)
-                & (y <= self.max_lat);
-            let ix = cell_coord32((x - self.min_lon) * (1.0 / CELL_DEG), nx);
-            let iy = cell_coord32((y - self.min_lat) * (1.0 / CELL_DEG), ny);
-            cell[i] = iy * nx + ix;
-        }
-        let mut any_edge = false;
-        for i in 0..N {
-            let c = self.cells.get(cell[i] as usize).copied().unwrap_or(OUT);
-            out[i] = inside[i] & (c == IN);
-            any_edge |= inside[i] & (c == EDGE);
-        }
-        if any_edge {
-            for i in 0..N {
-                let c = self.cells.get(cell[i] as usize).copied().unwrap_or(OUT);
-                if inside[i] && c == EDGE {
-                    out[i] = self.edge_cell_contains((cell[i] / nx) as usize, lon[i], lat[i]);
-                }
-            }
-        }
-    }
-
-    /// [`PolygonRegion::near`] over a block of lanes (as [`PolygonRegion::contains_lanes`]).
-    #[inline(always)]
-    pub(crate) fn near_lanes<const N: usize>(
-        &self,
-        lon: &[f64; N],
-        lat: &[f64; N],
-        out: &mut [bool; N],
-    ) {
-        let mut frame = [false; N];
-        let mut grid = [false; N];
-        let mut cell = [0u32; N];
-        let (nx, ny) = (self.nx as u32, self.ny as u32);
-        let (fnx, fny) = (self.nx as f64, self.ny as f64);
-        for i in 0..N {
-            let fx = (lon[i] - self.min_lon) * (1.0 / CELL_DEG);
-            let fy = (lat[i] - self.min_lat) * (1.0 / CELL_DEG);
-            frame[i] = (fx >= -1.0) & (fy >= -1.0) & (fx < fnx + 1.0) & (fy < fny + 1.0);
-            grid[i] = (fx >= 0.0) & (fy >= 0.0) & (fx < fnx) & (fy < fny);
-            cell[i] = cell_coord32(fy, ny) * nx + cell_coord32(fx, nx);
-        }
-        for i in 0..N {
-            let near = self.near.get(cell[i] as usize).copied().unwrap_or(true);
-            out[i] = frame[i] & (!grid[i] | near);
-        }
     }
 
     /// The plain ray cast over every edge (the reference of [`PolygonRegion::contains`]).
@@ -452,15 +338,6 @@ fn cell_coord(f: f64, n: usize) -> usize {
     const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52
     let k = ((f - 0.5) + ROUND_MAGIC).to_bits() as u32 as i32; // round(f - 0.5)
     (k.max(0) as usize).min(n - 1)
-}
-
-/// [`cell_coord`] in 32-bit integers (`n >= 1`), for the lane versions: AVX2 has no 64-bit
-/// integer multiply or min/max, so `usize` index arithmetic would not vectorise.
-#[inline(always)]
-fn cell_coord32(f: f64, n: u32) -> u32 {
-    const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52
-    let k = ((f - 0.5) + ROUND_MAGIC).to_bits() as u32 as i32; // round(f - 0.5)
-    (k.max(0) as u32).min(n - 1)
 }
 
 /// An edge prepared for the ray cast: start point, end latitude, and `dx/dy`.
@@ -527,57 +404,6 @@ mod tests {
                         let lat = by + (next() - 0.5) * 1e-3 * (k / 10) as f64;
                         assert_eq!(poly.contains(lon, lat), poly.contains_reference(lon, lat));
                     }
-                }
-            }
-        }
-    }
-
-    /// The lane versions used by batches give the answers of the per-point tests, for every
-    /// kind of region, at every lane (including cell boundaries, edge cells, NaN, far away).
-    #[test]
-    fn lane_tests_equal_point_tests() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
-        let tests = [
-            RegionTest::All,
-            RegionTest::Box,
-            RegionTest::Poly(&GCJ_POLYGON),
-            RegionTest::Poly(&BD_POLYGON),
-        ];
-        for round in 0..4000 {
-            let mut lon = [0.0; 32];
-            let mut lat = [0.0; 32];
-            for i in 0..32 {
-                (lon[i], lat[i]) = match (round + i) % 7 {
-                    // Exactly on cell boundaries of the polygon grids.
-                    0 => (
-                        GCJ_POLYGON.min_lon + CELL_DEG * (next() * 280.0).floor(),
-                        GCJ_POLYGON.min_lat + CELL_DEG * (next() * 200.0).floor(),
-                    ),
-                    1 => (-180.0 + 360.0 * next(), -90.0 + 180.0 * next()),
-                    2 => (f64::NAN, 30.0),
-                    _ => (68.0 + 74.0 * next(), -2.0 + 62.0 * next()),
-                };
-            }
-            for t in tests {
-                let mut got = [false; 32];
-                t.contains_lanes(&lon, &lat, &mut got);
-                let mut near = [false; 32];
-                t.may_contain_near_lanes(&lon, &lat, &mut near);
-                for i in 0..32 {
-                    assert_eq!(
-                        got[i],
-                        t.contains(lon[i], lat[i]),
-                        "({}, {})",
-                        lon[i],
-                        lat[i]
-                    );
-                    assert_eq!(near[i], t.may_contain_near(lon[i], lat[i]));
                 }
             }
         }
