@@ -25,11 +25,8 @@
 //!   2e-15 and 6e-14 of sin/cos; the recurrences amplify that a few hundred times at most,
 //!   which leaves the offsets within about 1e-14 degrees of the scalar reference
 //!   ([`super::gcj02`], [`super::bd09`]); the tests assert 1e-12.
-//! * `F` selects fused multiply-add for the polynomials, the angle recurrences, the offset
-//!   sums and the rotations (only in code compiled with FMA enabled, AVX2 and AVX-512;
-//!   elsewhere `mul_add` would be a slow library call). Besides rounding once, it cuts the
-//!   instructions and live registers per lane: with the 16 registers of AVX2, the GCJ-02
-//!   inverse loop went from 270 to 191 instructions per 4 lanes (fewer spills).
+//! * `FMA` selects fused multiply-add for the polynomials (only in code compiled with FMA
+//!   enabled; elsewhere `mul_add` would be a slow library call).
 
 use std::f64::consts::{FRAC_PI_2, PI};
 
