@@ -118,110 +118,68 @@ pub(crate) fn sincospi<const F: bool>(t: f64) -> (f64, f64) {
 /// `(sin, cos)` of `a + d` from `(sin a, cos a)` and a small `d` (|d| < 0.02 rad; Taylor
 /// terms to `d^7`, exact to rounding).
 #[inline(always)]
-fn rotate<const F: bool>(s: f64, c: f64, d: f64) -> (f64, f64) {
+fn rotate(s: f64, c: f64, d: f64) -> (f64, f64) {
     let d2 = d * d;
-    let sd = d * madd::<F>(
-        -d2 * (1.0 / 6.0),
-        madd::<F>(-d2 * (1.0 / 20.0), madd::<F>(-d2, 1.0 / 42.0, 1.0), 1.0),
-        1.0,
-    );
-    let cd = madd::<F>(
-        -d2 * 0.5,
-        madd::<F>(-d2 * (1.0 / 12.0), madd::<F>(-d2, 1.0 / 30.0, 1.0), 1.0),
-        1.0,
-    );
-    (madd::<F>(s, cd, c * sd), madd::<F>(c, cd, -(s * sd)))
-}
-
-/// `(sin 2a, cos 2a)` from `(sin a, cos a)`.
-#[inline(always)]
-fn double<const F: bool>(s: f64, c: f64) -> (f64, f64) {
-    let s2 = 2.0 * s;
-    (s2 * c, madd::<F>(-s2, s, 1.0))
-}
-
-/// `sin 3a` from `sin a`.
-#[inline(always)]
-fn triple_sin<const F: bool>(s: f64) -> f64 {
-    s * madd::<F>(-4.0 * s, s, 3.0)
-}
-
-/// `cos 3a` from `cos a`.
-#[inline(always)]
-fn triple_cos<const F: bool>(c: f64) -> f64 {
-    c * madd::<F>(4.0 * c, c, -3.0)
+    let sd = d * (1.0 - d2 * (1.0 / 6.0) * (1.0 - d2 * (1.0 / 20.0) * (1.0 - d2 * (1.0 / 42.0))));
+    let cd = 1.0 - d2 * 0.5 * (1.0 - d2 * (1.0 / 12.0) * (1.0 - d2 * (1.0 / 30.0)));
+    (s * cd + c * sd, c * cd - s * sd)
 }
 
 /// The GCJ-02 offset `(dlon, dlat)` of one point from sin/cos of its base angles
-/// `pi*(lon-105)/60` and `pi*(lat-35)/180`. With `F`, the recurrences and sums use fused
-/// multiply-adds (fewer instructions, same or better rounding).
+/// `pi*(lon-105)/60` and `pi*(lat-35)/180`.
 #[inline(always)]
-fn gcj_finish<const F: bool>(lon: f64, lat: f64, sx: f64, cx: f64, sp: f64, cp: f64) -> (f64, f64) {
+fn gcj_finish(lon: f64, lat: f64, sx: f64, cx: f64, sp: f64, cp: f64) -> (f64, f64) {
     let x = lon - 105.0;
     let y = lat - 35.0;
 
-    let (s2, c2) = double::<F>(sx, cx);
-    let (s4, c4) = double::<F>(s2, c2);
-    let sx5 = madd::<F>(s4, cx, c4 * sx);
-    let c5 = madd::<F>(c4, cx, -(s4 * sx));
-    let (s10, c10) = double::<F>(sx5, c5);
-    let (sx20, c20) = double::<F>(s10, c10);
-    let sx60 = triple_sin::<F>(sx20);
-    let cx60 = triple_cos::<F>(c20);
+    let s2 = 2.0 * sx * cx;
+    let c2 = 1.0 - 2.0 * sx * sx;
+    let s4 = 2.0 * s2 * c2;
+    let c4 = 1.0 - 2.0 * s2 * s2;
+    let sx5 = s4 * cx + c4 * sx;
+    let c5 = c4 * cx - s4 * sx;
+    let s10 = 2.0 * sx5 * c5;
+    let c10 = 1.0 - 2.0 * sx5 * sx5;
+    let sx20 = 2.0 * s10 * c10;
+    let c20 = 1.0 - 2.0 * s10 * s10;
+    let sx60 = sx20 * (3.0 - 4.0 * sx20 * sx20);
+    let cx60 = c20 * (4.0 * c20 * c20 - 3.0);
     let sx120 = 2.0 * sx60 * cx60;
-    let sx360 = triple_sin::<F>(sx120);
+    let sx360 = sx120 * (3.0 - 4.0 * sx120 * sx120);
 
-    let sy = triple_sin::<F>(sp);
-    let cy = triple_cos::<F>(cp);
-    let (sy2, cy2) = double::<F>(sy, cy);
-    let (sy4, cy4) = double::<F>(sy2, cy2);
-    let sy5 = madd::<F>(sy4, cy, cy4 * sy);
-    let cy5 = madd::<F>(cy4, cy, -(sy4 * sy));
-    let (sy10, cy10) = double::<F>(sy5, cy5);
+    let sy = sp * (3.0 - 4.0 * sp * sp);
+    let cy = cp * (4.0 * cp * cp - 3.0);
+    let sy2 = 2.0 * sy * cy;
+    let cy2 = 1.0 - 2.0 * sy * sy;
+    let sy4 = 2.0 * sy2 * cy2;
+    let cy4 = 1.0 - 2.0 * sy2 * sy2;
+    let sy5 = sy4 * cy + cy4 * sy;
+    let cy5 = cy4 * cy - sy4 * sy;
+    let sy10 = 2.0 * sy5 * cy5;
+    let cy10 = 1.0 - 2.0 * sy5 * sy5;
     let sy20 = 2.0 * sy10 * cy10;
-    let sy60 = triple_sin::<F>(sy20);
-    let sin_lat = madd::<F>(sp, COS35, cp * SIN35);
-    let cos_lat = madd::<F>(cp, COS35, -(sp * SIN35));
+    let sy60 = sy20 * (3.0 - 4.0 * sy20 * sy20);
+    let sin_lat = sp * COS35 + cp * SIN35;
+    let cos_lat = cp * COS35 - sp * SIN35;
 
     let sqrt_ax = x.abs().sqrt();
-    let shared = 20.0 * (sx360 + sx120);
-    // Polynomial parts, then the periodic parts (times 2/3), as sums of products.
-    let poly_lat = madd::<F>(
-        0.2,
-        sqrt_ax,
-        madd::<F>(
-            madd::<F>(0.2, y, 0.1 * x),
-            y,
-            madd::<F>(3.0, y, madd::<F>(2.0, x, -100.0)),
-        ),
-    );
-    let poly_lon = madd::<F>(
-        0.1,
-        sqrt_ax,
-        madd::<F>(madd::<F>(0.1, x, 0.1 * y), x, madd::<F>(2.0, y, x + 300.0)),
-    );
-    let per_lat = madd::<F>(
-        320.0,
-        sy2,
-        madd::<F>(
-            160.0,
-            sy5,
-            madd::<F>(40.0, sy20, madd::<F>(20.0, sy60, shared)),
-        ),
-    );
-    let per_lon = madd::<F>(
-        300.0,
-        s2,
-        madd::<F>(
-            150.0,
-            sx5,
-            madd::<F>(40.0, sx20, madd::<F>(20.0, sx60, shared)),
-        ),
-    );
-    let raw_lat = madd::<F>(per_lat, 2.0 / 3.0, poly_lat);
-    let raw_lon = madd::<F>(per_lon, 2.0 / 3.0, poly_lon);
+    let shared = 20.0 * sx360 + 20.0 * sx120;
+    let raw_lat = -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * sqrt_ax
+        + (shared + 20.0 * sy60 + 40.0 * sy20 + 160.0 * sy5 + 320.0 * sy2) * (2.0 / 3.0);
+    let raw_lon = 300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * sqrt_ax
+        + (shared + 20.0 * sx60 + 40.0 * sx20 + 150.0 * sx5 + 300.0 * s2) * (2.0 / 3.0);
 
-    let magic = madd::<F>(-EE * sin_lat, sin_lat, 1.0);
+    let magic = 1.0 - EE * sin_lat * sin_lat;
     let sqrt_magic = magic.sqrt();
     let dlat = raw_lat * (magic * sqrt_magic) * K_LAT;
     let dlon = raw_lon * sqrt_magic * K_LON / cos_lat;
@@ -250,7 +208,7 @@ fn gcj_angles<const F: bool>(lon: &Lanes, lat: &Lanes) -> [Lanes; 4] {
 pub(crate) fn gcj_forward<const F: bool>(lon: &mut Lanes, lat: &mut Lanes) {
     let [sx, cx, sp, cp] = gcj_angles::<F>(lon, lat);
     for i in 0..LANES {
-        let (dlon, dlat) = gcj_finish::<F>(lon[i], lat[i], sx[i], cx[i], sp[i], cp[i]);
+        let (dlon, dlat) = gcj_finish(lon[i], lat[i], sx[i], cx[i], sp[i], cp[i]);
         lon[i] += dlon;
         lat[i] += dlat;
     }
@@ -265,9 +223,9 @@ pub(crate) fn gcj_inverse<const F: bool>(lon: &mut Lanes, lat: &mut Lanes) {
     let [sx, cx, sp, cp] = gcj_angles::<F>(&glon, &glat);
     for _ in 0..=GCJ_REFINEMENTS {
         for i in 0..LANES {
-            let (sxi, cxi) = rotate::<F>(sx[i], cx[i], (lon[i] - glon[i]) * (PI / 60.0));
-            let (spi, cpi) = rotate::<F>(sp[i], cp[i], (lat[i] - glat[i]) * (PI / 180.0));
-            let (dlon, dlat) = gcj_finish::<F>(lon[i], lat[i], sxi, cxi, spi, cpi);
+            let (sxi, cxi) = rotate(sx[i], cx[i], (lon[i] - glon[i]) * (PI / 60.0));
+            let (spi, cpi) = rotate(sp[i], cp[i], (lat[i] - glat[i]) * (PI / 180.0));
+            let (dlon, dlat) = gcj_finish(lon[i], lat[i], sxi, cxi, spi, cpi);
             lon[i] = glon[i] - dlon;
             lat[i] = glat[i] - dlat;
         }
@@ -342,8 +300,8 @@ pub(crate) fn bd_inverse<const F: bool>(lon: &mut Lanes, lat: &mut Lanes) {
     let [sy, cy, sx, cx] = bd_angles::<F>(&elon, &elat);
     for _ in 0..BD_REFINEMENTS {
         for i in 0..LANES {
-            let (syi, _) = rotate::<F>(sy[i], cy[i], (lat[i] - elat[i]) * (PI * BD_TURNS));
-            let (_, cxi) = rotate::<F>(sx[i], cx[i], (lon[i] - elon[i]) * (PI * BD_TURNS));
+            let (syi, _) = rotate(sy[i], cy[i], (lat[i] - elat[i]) * (PI * BD_TURNS));
+            let (_, cxi) = rotate(sx[i], cx[i], (lon[i] - elon[i]) * (PI * BD_TURNS));
             let (fx, fy) = bd_core(lon[i], lat[i], syi, cxi, 1.0);
             lon[i] -= fx + LON_SHIFT - blon[i];
             lat[i] -= fy + LAT_SHIFT - blat[i];
@@ -393,7 +351,7 @@ mod tests {
     #[test]
     fn rotation_is_exact_for_small_angles() {
         for d in [0.0, 1e-9, -3e-5, 1e-3, -0.02] {
-            let (s, c) = rotate::<true>(0.3f64.sin(), 0.3f64.cos(), d);
+            let (s, c) = rotate(0.3f64.sin(), 0.3f64.cos(), d);
             assert!((s - (0.3 + d).sin()).abs() < 3e-16, "{d}");
             assert!((c - (0.3 + d).cos()).abs() < 3e-16, "{d}");
         }
