@@ -7,7 +7,13 @@
 //! is reported per point (`Throughput::Elements`); criterion prints time per batch and
 //! elements per second.
 //!
-//! Run: `cargo bench --bench coords -- --warm-up-time 1 --measurement-time 3`.
+//! The GCJ-02 batches are also measured at every CPU level this machine has
+//! (`tileredact/polygon/scalar` = baseline SSE2, `/avx2` = x86-64-v3, `/avx512` = x86-64-v4),
+//! through the bench-only `DatumTransform::apply_at_level`, so the levels and the peers are
+//! compared in the same run.
+//!
+//! Run: `cargo bench --features bench --bench coords -- --warm-up-time 1 --measurement-time 3`
+//! (add `'gcj02'` after `--` for the GCJ-02 groups only).
 
 use std::f64::consts::PI;
 use std::hint::black_box;
@@ -109,6 +115,29 @@ mod plain {
     }
 }
 
+/// CPU levels measured (those this machine lacks are skipped).
+const LEVELS: [&str; 3] = ["scalar", "avx2", "avx512"];
+
+/// `tileredact/polygon/<level>` for each CPU level this machine has.
+fn bench_levels(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    t: &DatumTransform,
+    pts: &[[f64; 2]],
+) {
+    for level in LEVELS {
+        if !t.apply_at_level(level, &mut pts.to_vec()).unwrap() {
+            continue;
+        }
+        g.bench_function(format!("tileredact/polygon/{level}"), |b| {
+            b.iter_batched_ref(
+                || pts.to_vec(),
+                |p| t.apply_at_level(level, p).unwrap(),
+                BatchSize::LargeInput,
+            )
+        });
+    }
+}
+
 fn as_tuples(p: &[[f64; 2]]) -> Vec<(f64, f64)> {
     p.iter().map(|q| (q[0], q[1])).collect()
 }
@@ -126,6 +155,7 @@ fn forward(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    bench_levels(&mut g, &t, &pts);
     g.bench_function("tileredact/polygon/split", |b| {
         b.iter_batched_ref(
             || {
@@ -185,6 +215,7 @@ fn inverse(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    bench_levels(&mut g, &t, &pts);
     g.bench_function("coordtransform/region", |b| {
         b.iter_batched_ref(
             || tuples.clone(),

@@ -47,6 +47,21 @@ impl DatumTransform {
         self.apply_split_with(crate::simd::arch(), lon, lat)
     }
 
+    /// [`DatumTransform::apply`] at the CPU level named `scalar` (baseline, SSE2), `avx2`
+    /// (x86-64-v3) or `avx512` (x86-64-v4), for benches. `Ok(false)` (nothing changed) if
+    /// this machine does not have that level.
+    ///
+    /// # Errors
+    /// As [`DatumTransform::apply`].
+    #[cfg(feature = "bench")]
+    #[doc(hidden)]
+    pub fn apply_at_level(&self, level: &str, lonlat: &mut [[f64; 2]]) -> Result<bool> {
+        match crate::simd::level(level) {
+            Some(arch) => self.apply_with(arch, lonlat).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
     /// [`DatumTransform::apply`] at a given CPU level (tests compare every level).
     pub(crate) fn apply_with(&self, arch: Arch, lonlat: &mut [[f64; 2]]) -> Result<()> {
         if let Some(i) = lonlat.iter().position(|p| !valid(p[0], p[1])) {

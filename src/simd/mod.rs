@@ -32,7 +32,7 @@ pub(crate) fn arch() -> Arch {
 }
 
 /// Every CPU level this machine can run, baseline first (for tests and benches).
-#[cfg(test)]
+#[cfg(any(test, feature = "bench"))]
 pub(crate) fn levels() -> Vec<Arch> {
     let mut v = vec![Arch::Scalar];
     #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
@@ -45,4 +45,16 @@ pub(crate) fn levels() -> Vec<Arch> {
         }
     }
     v
+}
+
+/// The CPU level named `scalar` (baseline), `avx2` (x86-64-v3) or `avx512` (x86-64-v4), if
+/// this machine has it (for benches).
+#[cfg(feature = "bench")]
+pub(crate) fn level(name: &str) -> Option<Arch> {
+    levels().into_iter().find(|a| match (name, a) {
+        ("scalar", Arch::Scalar) => true,
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        ("avx2", Arch::V3(_)) | ("avx512", Arch::V4(_)) => true,
+        _ => false,
+    })
 }
