@@ -181,13 +181,17 @@ pub struct ZoneSet {
     pub(crate) coverage: super::union::CoverageParts,
 }
 
-/// A bit grid over the mercator world: a bit is set when the bounding box of some part meets
+/// A bit grid over the extent of all parts: a bit is set when the bounding box of some part meets
 /// its cell (boundaries inclusive). Cells are found by a monotone function of the coordinate,
 /// clamped to the grid, so two boxes that meet always share a cell: an empty cell range is an
 /// exact "no".
 #[derive(Debug, Clone, Default)]
 struct Occupancy {
     bits: Vec<u64>,
+    /// The cell of `v` along an axis is `floor((v - origin) * scale)`, clamped to the grid:
+    /// the grid spans the extent of all parts, so its cells are as small as the zones allow.
+    origin: [f64; 2],
+    scale: [f64; 2],
 }
 
 impl Occupancy {
@@ -196,9 +200,8 @@ impl Occupancy {
     const MAX_CELLS: usize = 16;
 
     #[inline]
-    fn cell(v: f64) -> usize {
-        let t = (v + crate::MERCATOR_HALF_WORLD_M)
-            * (Self::N as f64 / (2.0 * crate::MERCATOR_HALF_WORLD_M));
+    fn cell(&self, v: f64, axis: usize) -> usize {
+        let t = (v - self.origin[axis]) * self.scale[axis];
         // `as` saturates: negative and NaN -> 0, huge -> usize::MAX.
         (t.floor() as usize).min(Self::N - 1)
     }
@@ -210,14 +213,30 @@ impl Occupancy {
         if parts.is_empty() {
             return Occupancy::default();
         }
+        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        for p in parts {
+            for a in 0..2 {
+                lo[a] = lo[a].min(p.env.lower()[a]);
+                hi[a] = hi[a].max(p.env.upper()[a]);
+            }
+        }
+        let scale = [0, 1].map(|a| {
+            let s = Self::N as f64 / (hi[a] - lo[a]);
+            if s.is_finite() { s } else { 0.0 }
+        });
+        let mut grid = Occupancy {
+            bits: Vec::new(),
+            origin: lo,
+            scale,
+        };
         let n = Self::N;
         // One extra row and column take the -1 just past a box that ends on the last cell.
         let w = n + 1;
         let mut diff = vec![0i32; w * w];
         for p in parts {
             let (lo, hi) = (p.env.lower(), p.env.upper());
-            let (x0, x1) = (Self::cell(lo[0]), Self::cell(hi[0]) + 1);
-            let (y0, y1) = (Self::cell(lo[1]), Self::cell(hi[1]) + 1);
+            let (x0, x1) = (grid.cell(lo[0], 0), grid.cell(hi[0], 0) + 1);
+            let (y0, y1) = (grid.cell(lo[1], 1), grid.cell(hi[1], 1) + 1);
             diff[y0 * w + x0] += 1;
             diff[y0 * w + x1] -= 1;
             diff[y1 * w + x0] -= 1;
@@ -236,7 +255,8 @@ impl Occupancy {
                 }
             }
         }
-        Occupancy { bits }
+        grid.bits = bits;
+        grid
     }
 
     /// `Some(false)` if no part meets the rectangle, `None` if the grid cannot tell.
@@ -246,10 +266,10 @@ impl Occupancy {
             return None;
         }
         let (x0, x1, y0, y1) = (
-            Self::cell(lo.x),
-            Self::cell(hi.x),
-            Self::cell(lo.y),
-            Self::cell(hi.y),
+            self.cell(lo.x, 0),
+            self.cell(hi.x, 0),
+            self.cell(lo.y, 1),
+            self.cell(hi.y, 1),
         );
         if (x1 - x0 + 1) * (y1 - y0 + 1) > Self::MAX_CELLS {
             return None;
@@ -657,8 +677,8 @@ mod tests {
         let mut naive = vec![false; n * n];
         for p in &parts {
             let (lo, hi) = (p.env.lower(), p.env.upper());
-            for cy in Occupancy::cell(lo[1])..=Occupancy::cell(hi[1]) {
-                for cx in Occupancy::cell(lo[0])..=Occupancy::cell(hi[0]) {
+            for cy in grid.cell(lo[1], 1)..=grid.cell(hi[1], 1) {
+                for cx in grid.cell(lo[0], 0)..=grid.cell(hi[0], 0) {
                     naive[cy * n + cx] = true;
                 }
             }
