@@ -46,6 +46,43 @@ fn ground_lower_m(a: Coord<f64>, b: Coord<f64>) -> f64 {
     2.0 * super::grow::MIN_RADIUS_OF_CURVATURE_M * h.sqrt().min(1.0).asin()
 }
 
+/// Whether the rhumb-line edge `a-b` may come within `margin_m` of `p` on the ground. For a
+/// point `q` of the edge, `d(p, q) >= (d(p, a) + d(p, b) - len(a, b)) / 2` (triangle
+/// inequality, `len` along the edge): with lower bounds for the distances to the ends and an
+/// upper bound for the length, that bounds the distance to the edge from below. An edge that
+/// may be near is halved along its rhumb line until the bound decides or its pieces are short
+/// (a tenth of the margin, or a metre): then it counts as near.
+fn edge_may_be_within(
+    p: Coord<f64>,
+    a: Coord<f64>,
+    b: Coord<f64>,
+    margin_m: f64,
+    depth: u32,
+) -> bool {
+    let len = rhumb_upper_m(a, b);
+    let lower = 0.5 * (ground_lower_m(p, a) + ground_lower_m(p, b) - len);
+    if lower > margin_m {
+        return false;
+    }
+    if depth >= 40 || len <= (0.1 * margin_m).max(1.0) {
+        return true;
+    }
+    // The middle of the rhumb line: halfway in longitude and in isometric latitude.
+    const LIMIT: f64 = 89.999_999;
+    let psi = |lat: f64| {
+        (std::f64::consts::FRAC_PI_4 + lat.clamp(-LIMIT, LIMIT).to_radians() / 2.0)
+            .tan()
+            .ln()
+    };
+    let m_psi = 0.5 * (psi(a.y) + psi(b.y));
+    let m = Coord {
+        x: 0.5 * (a.x + b.x),
+        y: (2.0 * m_psi.exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees(),
+    };
+    edge_may_be_within(p, a, m, margin_m, depth + 1)
+        || edge_may_be_within(p, m, b, margin_m, depth + 1)
+}
+
 /// An upper bound of the ground length of the rhumb line between two lon/lat points: its
 /// length on a sphere of the equatorial radius, plus 1 %.
 fn rhumb_upper_m(a: Coord<f64>, b: Coord<f64>) -> f64 {
@@ -410,9 +447,7 @@ impl ZoneSet {
     /// For a point beyond the Web Mercator latitude limit, where the clamped mercator
     /// geometry no longer measures ground distance: the indices (ascending) of the zones that
     /// contain the point in lon/lat, or that may lie within their `margin_m` of it on the
-    /// ground. Conservative: the distance to an edge is bounded from below by the distance to
-    /// its nearer end on the sphere of the ellipsoid's smallest radius of curvature, less the
-    /// edge's length along its rhumb line on the sphere of the largest radius.
+    /// ground. Conservative: see `edge_may_be_within`.
     pub(crate) fn polar_zones_at(&self, lon: f64, lat: f64) -> impl Iterator<Item = usize> + '_ {
         let p = Coord { x: lon, y: lat };
         self.zones.iter().enumerate().filter_map(move |(i, z)| {
@@ -422,10 +457,7 @@ impl ZoneSet {
                     std::iter::once(poly.exterior())
                         .chain(poly.interiors())
                         .flat_map(|r| r.lines())
-                        .any(|e| {
-                            let to_end = ground_lower_m(p, e.start).min(ground_lower_m(p, e.end));
-                            to_end - rhumb_upper_m(e.start, e.end) <= z.margin_m
-                        })
+                        .any(|e| edge_may_be_within(p, e.start, e.end, z.margin_m, 0))
                 });
             (inside || near).then_some(i)
         })
@@ -437,54 +469,39 @@ impl ZoneSet {
     /// The world wraps: a zone grown across ±180° contains the points beyond it on the other
     /// side.
     pub fn contains_grown_m(&self, x: f64, y: f64) -> Option<usize> {
-        let mut best: Option<usize> = None;
-        for k in [0.0, -1.0, 1.0] {
-            // The copy of the world `k` widths to the right holds the point at x - k W.
-            let p = Coord {
-                x: x - k * WORLD_M,
-                y,
-            };
-            let env = AABB::from_point([p.x, p.y]);
-            if !self.extent_meets(&env) {
-                continue;
-            }
-            for e in self.grown_tree.locate_in_envelope_intersecting(env) {
-                if best.is_some_and(|b| b <= e.zone) {
-                    continue;
-                }
-                let poly = &self.zones[e.zone].grown.0[e.part];
-                if self.grown_edges[e.slot].locate(poly, p) != Loc::Outside {
-                    best = Some(e.zone);
-                }
-            }
-        }
-        best
+        self.grown_zones_at_iter(x, y).min()
     }
 
     /// The indices of every zone whose grown geometry contains the mercator point (x, y)
     /// (boundary included; the world wraps as in [`ZoneSet::contains_grown_m`]), sorted,
     /// without repeats.
     pub(crate) fn grown_zones_at_m(&self, x: f64, y: f64) -> Vec<usize> {
-        let mut hits = Vec::new();
-        for k in [0.0, -1.0, 1.0] {
+        let mut hits: Vec<usize> = self.grown_zones_at_iter(x, y).collect();
+        hits.sort_unstable();
+        hits.dedup();
+        hits
+    }
+
+    /// The zones whose grown parts cover (x, y), in this copy of the world or one world width
+    /// to either side (a zone may come more than once).
+    fn grown_zones_at_iter(&self, x: f64, y: f64) -> impl Iterator<Item = usize> + '_ {
+        [0.0, -1.0, 1.0].into_iter().flat_map(move |k| {
+            // The copy of the world `k` widths to the right holds the point at x - k W.
             let p = Coord {
                 x: x - k * WORLD_M,
                 y,
             };
             let env = AABB::from_point([p.x, p.y]);
-            if !self.extent_meets(&env) {
-                continue;
-            }
-            for e in self.grown_tree.locate_in_envelope_intersecting(env) {
-                let poly = &self.zones[e.zone].grown.0[e.part];
-                if self.grown_edges[e.slot].locate(poly, p) != Loc::Outside {
-                    hits.push(e.zone);
-                }
-            }
-        }
-        hits.sort_unstable();
-        hits.dedup();
-        hits
+            self.extent_meets(&env)
+                .then(|| self.grown_tree.locate_in_envelope_intersecting(env))
+                .into_iter()
+                .flatten()
+                .filter(move |e| {
+                    let poly = &self.zones[e.zone].grown.0[e.part];
+                    self.grown_edges[e.slot].locate(poly, p) != Loc::Outside
+                })
+                .map(|e| e.zone)
+        })
     }
 
     /// Whether `env` meets the bounding box of all grown parts. Written so that NaN never
