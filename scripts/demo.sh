@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+scripts/toolchain.sh
 cargo build --locked --release -q -p tileredact-cli
 bin=target/release/tileredact
 zones=examples/data/zones.geojson

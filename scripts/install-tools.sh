@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
 # Installs the developer and CI tools this project uses, only where they are missing:
-#   - the toolchain pinned in rust-toolchain.toml (1.95.0): if rustup lacks it but the
-#     machine's stable toolchain is 1.95.0, that toolchain is linked under the pinned name
-#     (no download); else rustup installs it
+#   - the toolchain pinned in rust-toolchain.toml (scripts/toolchain.sh)
 #   - rustup components rustfmt and clippy
 #   - cargo-fuzz (pinned), for the fuzz targets in fuzz/ (run with RUSTC_BOOTSTRAP=1 on stable)
 # Idempotent: running it again on a machine that has everything does nothing but check.
@@ -13,21 +11,7 @@ CARGO_FUZZ_VERSION="${CARGO_FUZZ_VERSION:-0.13.2}"
 
 say() { printf 'install-tools: %s\n' "$*"; }
 
-PINNED="$(sed -n 's/^channel = "\(.*\)"/\1/p' "$(dirname "$0")/../rust-toolchain.toml")"
-
-if command -v rustup >/dev/null 2>&1; then
-    host="$(rustup show 2>/dev/null | sed -n 's/^Default host: //p')"
-    host="${host:-x86_64-unknown-linux-gnu}"
-    if rustup toolchain list | grep -q "^${PINNED}-"; then
-        say "toolchain $PINNED: already installed"
-    elif [ "$(rustc +stable --version 2>/dev/null | awk '{print $2}')" = "$PINNED" ]; then
-        say "toolchain $PINNED: linking the machine's stable toolchain (it is $PINNED)"
-        rustup toolchain link "${PINNED}-${host}" "$(rustc +stable --print sysroot)"
-    else
-        say "toolchain $PINNED: installing (rustup toolchain install)"
-        rustup toolchain install "$PINNED" --profile minimal --component rustfmt,clippy
-    fi
-fi
+"$(dirname "$0")/toolchain.sh"
 
 if ! command -v cargo >/dev/null 2>&1; then
     say "cargo not found on PATH; install a Rust toolchain first" >&2
