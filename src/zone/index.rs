@@ -102,6 +102,25 @@ fn rhumb_upper_m(a: Coord<f64>, b: Coord<f64>) -> f64 {
 /// at x = -half.
 pub(crate) const WORLD_M: f64 = 2.0 * crate::MERCATOR_HALF_WORLD_M;
 
+/// The copies of the world a query looks in, as shifts in world widths: this one first.
+pub(crate) const SHIFTS: [i32; 3] = [0, -1, 1];
+
+/// `rect` moved into the frame of a part whose copy `shift` world widths to the right is near
+/// it: x moved by `-shift` world widths.
+pub(crate) fn shifted(rect: Rect<f64>, shift: i32) -> Rect<f64> {
+    let dx = -f64::from(shift) * WORLD_M;
+    Rect::new(
+        Coord {
+            x: rect.min().x + dx,
+            y: rect.min().y,
+        },
+        Coord {
+            x: rect.max().x + dx,
+            y: rect.max().y,
+        },
+    )
+}
+
 /// A grown part near a query rectangle (see [`ZoneSet::for_each_grown_part_near`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NearPart<'a> {
@@ -117,17 +136,7 @@ pub(crate) struct NearPart<'a> {
 impl NearPart<'_> {
     /// `rect` moved into the part's own copy of the world.
     pub(crate) fn in_part_frame(&self, rect: Rect<f64>) -> Rect<f64> {
-        let dx = -f64::from(self.shift) * WORLD_M;
-        Rect::new(
-            Coord {
-                x: rect.min().x + dx,
-                y: rect.min().y,
-            },
-            Coord {
-                x: rect.max().x + dx,
-                y: rect.max().y,
-            },
-        )
+        shifted(rect, self.shift)
     }
 
     /// Whether the part meets the closed rectangle (exact).
@@ -323,7 +332,7 @@ impl Occupancy {
     }
 }
 
-fn aabb(rect: Rect<f64>) -> AABB<[f64; 2]> {
+pub(crate) fn aabb(rect: Rect<f64>) -> AABB<[f64; 2]> {
     let (lo, hi) = (rect.min(), rect.max());
     AABB::from_corners([lo.x, lo.y], [hi.x, hi.y])
 }
@@ -485,10 +494,10 @@ impl ZoneSet {
     /// The zones whose grown parts cover (x, y), in this copy of the world or one world width
     /// to either side (a zone may come more than once).
     fn grown_zones_at_iter(&self, x: f64, y: f64) -> impl Iterator<Item = usize> + '_ {
-        [0.0, -1.0, 1.0].into_iter().flat_map(move |k| {
-            // The copy of the world `k` widths to the right holds the point at x - k W.
+        SHIFTS.into_iter().flat_map(move |shift| {
+            // The copy of the world `shift` widths to the right holds the point at x - shift W.
             let p = Coord {
-                x: x - k * WORLD_M,
+                x: x - f64::from(shift) * WORLD_M,
                 y,
             };
             let env = AABB::from_point([p.x, p.y]);
@@ -521,10 +530,8 @@ impl ZoneSet {
         rect: Rect<f64>,
         mut f: impl FnMut(NearPart<'_>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
-        let (lo, hi) = (rect.min(), rect.max());
-        for shift in [0i32, -1, 1] {
-            let dx = -f64::from(shift) * WORLD_M;
-            let env = AABB::from_corners([lo.x + dx, lo.y], [hi.x + dx, hi.y]);
+        for shift in SHIFTS {
+            let env = aabb(shifted(rect, shift));
             if !self.extent_meets(&env) {
                 continue;
             }
@@ -545,19 +552,9 @@ impl ZoneSet {
     /// [`ZoneSet::any_grown_part_in`], the hot path of planning a clear tile.
     #[inline]
     pub(crate) fn any_grown_part_near(&self, rect: Rect<f64>) -> bool {
-        let (lo, hi) = (rect.min(), rect.max());
-        [0.0, -WORLD_M, WORLD_M].into_iter().any(|dx| {
-            self.any_grown_part_in(Rect::new(
-                Coord {
-                    x: lo.x + dx,
-                    y: lo.y,
-                },
-                Coord {
-                    x: hi.x + dx,
-                    y: hi.y,
-                },
-            ))
-        })
+        SHIFTS
+            .into_iter()
+            .any(|shift| self.any_grown_part_in(shifted(rect, shift)))
     }
 
     /// The parts of grown geometries whose bounding box meets `rect` (mercator metres,

@@ -9,11 +9,11 @@
 use std::ops::ControlFlow;
 
 use geo::orient::{Direction, Orient};
-use geo::{BooleanOps, Coord, Intersects, MultiPolygon, Polygon, Rect};
+use geo::{BooleanOps, Intersects, MultiPolygon, Polygon, Rect};
 use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
 
 use super::Zone;
-use super::index::WORLD_M;
+use super::index::{SHIFTS, aabb, shifted};
 use crate::geom::EdgeIndex;
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
@@ -109,23 +109,12 @@ impl CoverageParts {
         rect: Rect<f64>,
         mut f: impl FnMut(i32, &Polygon<f64>, &EdgeIndex, Rect<f64>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
-        let (lo, hi) = (rect.min(), rect.max());
-        for shift in [0i32, -1, 1] {
-            let dx = -f64::from(shift) * WORLD_M;
-            let frame = Rect::new(
-                Coord {
-                    x: lo.x + dx,
-                    y: lo.y,
-                },
-                Coord {
-                    x: hi.x + dx,
-                    y: hi.y,
-                },
-            );
-            let env = AABB::from_corners([lo.x + dx, lo.y], [hi.x + dx, hi.y]);
-            self.tree.locate_in_envelope_intersecting_int(env, |e| {
-                f(shift, &self.parts[e.data], &self.edges[e.data], frame)
-            })?;
+        for shift in SHIFTS {
+            let frame = shifted(rect, shift);
+            self.tree
+                .locate_in_envelope_intersecting_int(aabb(frame), |e| {
+                    f(shift, &self.parts[e.data], &self.edges[e.data], frame)
+                })?;
         }
         ControlFlow::Continue(())
     }
