@@ -209,8 +209,9 @@ impl RTreeObject for PartEntry {
 /// # Performance
 ///
 /// Loading validates each ring in O(n log n) (an R*-tree over its edges). Queries use R*-trees
-/// over polygon parts, plus a coarse occupancy grid: "is any grown zone near this clear tile"
-/// takes about 10 ns with 10 000 scattered zones (60 ns where the grid cannot tell).
+/// over polygon parts, a 1024² occupancy grid over the extent of the grown parts, and one
+/// R*-tree over the edges of each large part, so a tile or a point costs the edges near it.
+/// `benches/plan.rs` measures planning among 10 000 zones and on a 200 000-vertex zone.
 #[derive(Debug, Clone)]
 pub struct ZoneSet {
     pub(crate) zones: Vec<Zone>,
