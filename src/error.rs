@@ -113,6 +113,22 @@ pub enum Error {
         /// What the buffer is for.
         what: &'static str,
     },
+    /// An encoded image could not be decoded (or is not a PNG, JPEG or WebP).
+    #[error("cannot decode {format} image: {reason}")]
+    Decode {
+        /// The format as detected (`"png"`, `"jpeg"`, `"webp"`, or `"unknown"`).
+        format: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A redacted image could not be encoded.
+    #[error("cannot encode {format} image: {reason}")]
+    Encode {
+        /// The format being written.
+        format: &'static str,
+        /// What failed.
+        reason: String,
+    },
     /// An I/O error, with the path or stream it happened on.
     #[error("{context}: {source}")]
     Io {
@@ -142,6 +158,8 @@ impl Error {
     /// | 400 | [`Error::ZoneSyntax`] |
     /// | 401 | [`Error::InvalidZone`] |
     /// | 500 | [`Error::Io`] |
+    /// | 600 | [`Error::Decode`] |
+    /// | 601 | [`Error::Encode`] |
     ///
     /// ```
     /// let e = tileredact::MaskOptions::new(99).unwrap_err();
@@ -156,6 +174,8 @@ impl Error {
             Error::InvalidCoordinate { .. } => 300,
             Error::ZoneSyntax(_) => 400,
             Error::InvalidZone { .. } => 401,
+            Error::Decode { .. } => 600,
+            Error::Encode { .. } => 601,
             Error::Io { .. } => 500,
         }
     }
@@ -227,12 +247,26 @@ mod tests {
                 },
                 500,
             ),
+            (
+                Error::Decode {
+                    format: "png",
+                    reason: String::new(),
+                },
+                600,
+            ),
+            (
+                Error::Encode {
+                    format: "png",
+                    reason: String::new(),
+                },
+                601,
+            ),
         ];
         let mut seen = std::collections::HashSet::new();
         for (e, code) in &table {
             assert_eq!(e.code(), *code, "{e:?}");
             assert!(seen.insert(*code));
         }
-        assert_eq!(seen.len(), 8);
+        assert_eq!(seen.len(), 10);
     }
 }

@@ -44,7 +44,9 @@
 mod datum;
 mod error;
 mod geom;
+mod image;
 mod key;
+mod ops;
 // Test oracles: slow, exact, not for production (feature `bench`; docs in the module).
 #[cfg(feature = "bench")]
 pub mod oracle;
@@ -61,7 +63,9 @@ pub use datum::{
     wgs84_to_bd09, wgs84_to_gcj02,
 };
 pub use error::{Error, Result, ZoneLocation};
+pub use image::{AlphaMode, ImageView, ImageViewMut};
 pub use key::RedactionKey;
+pub use ops::{DEFAULT_COLOR, Operator};
 pub use plan::{TileCover, TilePlan};
 pub use points::{PointAction, PointRedactor, PointSummary, RedactedPoint};
 pub use policy::{PointPolicy, PointRules};

@@ -1,0 +1,205 @@
+//! The redaction operators: what the pixels inside a redaction mask become.
+//!
+//! [`Operator`] is the public choice (parsed from a policy, see `policy.rs`); the kernels in
+//! this module's files do the work on an [`ImageViewMut`]. Every kernel has a scalar
+//! reference (`*_ref`, plain loops, the definition) and a fast path run at the CPU level
+//! [`crate::simd`] picks; tests check that each fast path equals its reference.
+//!
+//! # The contract every kernel keeps
+//!
+//! A kernel gets the image, a *target* mask (the pixels it writes: nonzero = write) and an
+//! [`OpFrame`]: where the image sits in the world pixel grid, the key, and the *forbidden*
+//! mask (the union of every redaction mask of the tile: nonzero = never read). It writes
+//! only target pixels, all four channels. A secure operator (fill, texture, inpaint, blur)
+//! reads only pixels where `forbidden` is 0, so its output inside the mask is a function of
+//! (key, zoom, world position, pixels outside the mask, parameters) alone: the promise of
+//! real redaction. `degrade` and the cosmetic operators also read their own target pixels
+//! (never another operator's).
+//!
+//! Anchoring: keyed noise and cell grids are functions of world pixel coordinates, and
+//! anything estimated from the pixels (texture tint, degrade cells) is estimated per
+//! *domain*, the world-aligned square of [`OpFrame::tile_px`] pixels a tile of the grid
+//! covers, so a 2x2 block of tiles redacted as one image equals its four tiles.
+
+// The kernels are wired into the Redactor in the next steps of the redaction issue.
+#![allow(dead_code)]
+
+pub(crate) mod fill;
+
+use crate::image::{AlphaMode, ImageViewMut};
+use crate::key::RedactionKey;
+
+/// The colour of `fill` and the fallback of the other operators when a tile has no pixel
+/// outside the mask to learn from: a neutral mid grey.
+pub const DEFAULT_COLOR: [u8; 3] = [0x80, 0x80, 0x80];
+
+/// What the pixels inside a zone's redaction mask become.
+///
+/// Secure operators ([`Operator::is_secure`]) never read the pixels inside any redaction
+/// mask of the tile. Where the masks of zones with different operators overlap, a pixel gets
+/// the operator that reveals least ([`Operator::reveal_rank`]): fill < texture < inpaint <
+/// blur < degrade < cosmetic_pixelate < cosmetic_blur.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Operator {
+    /// A constant colour (opaque).
+    Fill {
+        /// RGB colour.
+        color: [u8; 3],
+    },
+    /// Keyed noise anchored to world pixels, tinted from the pixels just outside the mask
+    /// (per tile-sized world domain); `color` where there are none.
+    Texture {
+        /// Fallback colour.
+        color: [u8; 3],
+    },
+    /// A smooth fill interpolated from the pixels outside the mask (pull-push), plus keyed
+    /// grain of amplitude `grain` (0 = none); `color` where there is no outside pixel.
+    Inpaint {
+        /// Grain amplitude in 8-bit levels (0..=32).
+        grain: u8,
+        /// Fallback colour.
+        color: [u8; 3],
+    },
+    /// A Gaussian-like blur of the tile in which the inside was first inpainted: it looks
+    /// blurred but reads only outside pixels. The radius (one standard deviation) is in
+    /// ground metres, converted at the tile's zoom and the zone's poleward latitude.
+    Blur {
+        /// Standard deviation of the blur in ground metres.
+        radius_m: f64,
+        /// Fallback colour.
+        color: [u8; 3],
+    },
+    /// Resolution cap: means over world-aligned cells of a power of two of world pixels, at
+    /// least `gsd_m` ground metres everywhere in the zone, smoothly reconstructed. Reads the
+    /// inside (that is its purpose): secure only as far as the cap is the rule.
+    Degrade {
+        /// Ground sample distance to keep at most, in metres.
+        gsd_m: f64,
+    },
+    /// Blur of the original pixels. **Not a security boundary** (blurs can be inverted or
+    /// matched); opt-in and flagged in reports.
+    CosmeticBlur {
+        /// Standard deviation in pixels.
+        radius_px: u32,
+    },
+    /// Pixelation of the original pixels. **Not a security boundary**; opt-in and flagged.
+    CosmeticPixelate {
+        /// Block side in pixels (world-aligned blocks).
+        block_px: u32,
+    },
+}
+
+impl Default for Operator {
+    /// `inpaint` without grain: secure, and looks like the surroundings.
+    fn default() -> Self {
+        Operator::Inpaint {
+            grain: 0,
+            color: DEFAULT_COLOR,
+        }
+    }
+}
+
+impl Operator {
+    /// The snake-case name used in policies and reports.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Operator::Fill { .. } => "fill",
+            Operator::Texture { .. } => "texture",
+            Operator::Inpaint { .. } => "inpaint",
+            Operator::Blur { .. } => "blur",
+            Operator::Degrade { .. } => "degrade",
+            Operator::CosmeticBlur { .. } => "cosmetic_blur",
+            Operator::CosmeticPixelate { .. } => "cosmetic_pixelate",
+        }
+    }
+
+    /// Whether the output inside the mask depends only on pixels outside every mask (and the
+    /// key, position and parameters). `degrade` is not: it keeps what the resolution cap
+    /// allows of the inside.
+    pub const fn is_secure(&self) -> bool {
+        matches!(
+            self,
+            Operator::Fill { .. }
+                | Operator::Texture { .. }
+                | Operator::Inpaint { .. }
+                | Operator::Blur { .. }
+        )
+    }
+
+    /// Whether the operator is cosmetic (no security boundary; flagged in reports).
+    pub const fn is_cosmetic(&self) -> bool {
+        matches!(
+            self,
+            Operator::CosmeticBlur { .. } | Operator::CosmeticPixelate { .. }
+        )
+    }
+
+    /// How much the operator reveals (lower reveals less); where masks overlap the lowest
+    /// wins. Ties within a kind: a larger `radius_m`, `gsd_m`, `radius_px` or `block_px`
+    /// reveals less.
+    pub fn reveal_rank(&self) -> (u8, f64) {
+        match *self {
+            Operator::Fill { .. } => (0, 0.0),
+            Operator::Texture { .. } => (1, 0.0),
+            Operator::Inpaint { grain, .. } => (2, -f64::from(grain)),
+            Operator::Blur { radius_m, .. } => (3, -radius_m),
+            Operator::Degrade { gsd_m } => (4, -gsd_m),
+            Operator::CosmeticPixelate { block_px } => (5, -f64::from(block_px)),
+            Operator::CosmeticBlur { radius_px } => (6, -f64::from(radius_px)),
+        }
+    }
+
+    /// The colour used where the operator has nothing to learn from (and by `fill`).
+    pub fn fallback_color(&self) -> [u8; 3] {
+        match *self {
+            Operator::Fill { color }
+            | Operator::Texture { color }
+            | Operator::Inpaint { color, .. }
+            | Operator::Blur { color, .. } => color,
+            _ => DEFAULT_COLOR,
+        }
+    }
+}
+
+/// Where an image sits in the world and what its kernels may read.
+pub(crate) struct OpFrame<'a> {
+    /// World pixel (column, row) of the image's top-left pixel at this zoom.
+    pub origin: (u64, u64),
+    /// Zoom of the grid.
+    pub z: u8,
+    /// Tile size of the grid in pixels: the side of the world-aligned domains in which
+    /// anything is estimated from pixels (see the module docs).
+    pub tile_px: u32,
+    /// The redaction key (keyed noise, grain).
+    pub key: &'a RedactionKey,
+    /// `width * height` bytes, row-major, no padding: nonzero = inside some redaction mask
+    /// of the tile, never read by a secure operator.
+    pub forbidden: &'a [u8],
+}
+
+/// An opaque straight-alpha colour as the pixel to store in an image of `mode`.
+#[inline]
+pub(crate) fn opaque(color: [u8; 3], _mode: AlphaMode) -> [u8; 4] {
+    // Opaque: premultiplied and straight agree.
+    [color[0], color[1], color[2], 255]
+}
+
+/// Clamps colour channels to alpha, as a premultiplied image requires, on target pixels.
+pub(crate) fn clamp_premultiplied(img: &mut ImageViewMut<'_>, target: &[u8]) {
+    if img.alpha() != AlphaMode::Premultiplied {
+        return;
+    }
+    let w = img.width() as usize;
+    for y in 0..img.height() {
+        let t = &target[y as usize * w..(y as usize + 1) * w];
+        for (p, &m) in img.pixels_mut(y).iter_mut().zip(t) {
+            if m != 0 {
+                let a = p[3];
+                p[0] = p[0].min(a);
+                p[1] = p[1].min(a);
+                p[2] = p[2].min(a);
+            }
+        }
+    }
+}
