@@ -68,7 +68,7 @@ pub use key::RedactionKey;
 pub use ops::{DEFAULT_COLOR, Operator};
 pub use plan::{TileCover, TilePlan};
 pub use points::{PointAction, PointRedactor, PointSummary, RedactedPoint};
-pub use policy::{PointPolicy, PointRules};
+pub use policy::{MAX_FEATHER_PX, PointPolicy, PointRules, Policy, Rule, ZoneRule};
 pub use raster::{CoverageRasterizer, MAX_WINDOW_PX, Mask, MaskOptions, PixelWindow};
 pub use tile::{
     EARTH_RADIUS_M, LngLatBounds, MAX_ZOOM, MERCATOR_HALF_WORLD_M, MERCATOR_MAX_LAT,

@@ -32,6 +32,11 @@
 //! or in a rule (a typo such as `"ponts"`), is an error naming it (fail closed): a policy that
 //! is silently not applied would publish what it was meant to hide.
 
+mod operator;
+mod rules;
+
+pub use rules::{MAX_FEATHER_PX, Policy, Rule, ZoneRule};
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -160,9 +165,9 @@ const EXPECTED: &str = "expected \"suppress\", \"keep\", \"move_outside\", \
     {\"snap\": {\"cell_m\": M}} or {\"displace\": {\"radius_m\": M}}";
 
 /// The names of the point policies.
-const POLICY_NAMES: [&str; 5] = ["suppress", "keep", "move_outside", "snap", "displace"];
+pub(crate) const POLICY_NAMES: [&str; 5] = ["suppress", "keep", "move_outside", "snap", "displace"];
 
-fn parse_policy(value: &Value) -> std::result::Result<PointPolicy, String> {
+pub(crate) fn parse_policy(value: &Value) -> std::result::Result<PointPolicy, String> {
     let (name, params) = match value {
         Value::String(s) => (s.as_str(), None),
         Value::Object(m) if m.len() == 1 => {
@@ -227,76 +232,6 @@ fn parse_policy(value: &Value) -> std::result::Result<PointPolicy, String> {
     }
 }
 
-/// The members of a rule object.
-const RULE_MEMBERS: [&str; 6] = [
-    "operator",
-    "points",
-    "feather_px",
-    "min_zoom",
-    "max_zoom",
-    "margin_m",
-];
-
-/// The top-level members of a policy document.
-const TOP_MEMBERS: [&str; 3] = ["default", "categories", "resample_px"];
-
-/// Checks the type of a tile member (parsed by the tile redaction, not here).
-fn check_tile_member(key: &str, v: &Value) -> std::result::Result<(), String> {
-    let ok = match key {
-        "operator" => v.is_string() || v.is_object(),
-        "feather_px" | "resample_px" | "min_zoom" | "max_zoom" => v.is_u64(),
-        "margin_m" => v.as_f64().is_some_and(|m| m.is_finite() && m >= 0.0),
-        _ => true,
-    };
-    if ok {
-        return Ok(());
-    }
-    let expected = match key {
-        "operator" => "an operator name or object",
-        "margin_m" => "metres, a finite number >= 0",
-        _ => "a whole number >= 0",
-    };
-    Err(format!("\"{key}\" is {v}; expected {expected}"))
-}
-
-/// A rule in a policy file: a point policy, or a rule object (members [`RULE_MEMBERS`]; no
-/// point rule without `points`). An object with none of those members is read as a point
-/// policy (`{"snap": {...}}`); an object with any of them must have no other member.
-fn parse_rule(value: &Value) -> std::result::Result<Option<PointPolicy>, String> {
-    if let Value::Object(m) = value
-        && let Some(k) = m
-            .keys()
-            .find(|k| !RULE_MEMBERS.contains(&k.as_str()) && !POLICY_NAMES.contains(&k.as_str()))
-    {
-        return Err(format!(
-            "unknown member {k:?}; a rule is a point policy ({}) or an object with members {}",
-            POLICY_NAMES.join(", "),
-            RULE_MEMBERS.join(", ")
-        ));
-    }
-    if let Value::Object(m) = value
-        && m.keys().any(|k| RULE_MEMBERS.contains(&k.as_str()))
-    {
-        if let Some(k) = m.keys().find(|k| !RULE_MEMBERS.contains(&k.as_str())) {
-            return Err(format!(
-                "member {k:?} of a rule object; a rule object has members {} (a point policy \
-                 goes in \"points\")",
-                RULE_MEMBERS.join(", ")
-            ));
-        }
-        for (k, v) in m {
-            check_tile_member(k, v)?;
-        }
-        return match m.get("points") {
-            Some(p) => parse_policy(p)
-                .map(Some)
-                .map_err(|r| format!("points: {r}")),
-            None => Ok(None),
-        };
-    }
-    parse_policy(value).map(Some)
-}
-
 /// Point policies by zone category, with a default (see the module docs for the JSON form).
 ///
 /// A zone's own `points` property comes first, then the rule of its category, then
@@ -328,9 +263,7 @@ impl PointRules {
     /// [`Error::InvalidParameter`] naming the member (`default`, `categories.NAME`, an
     /// unknown member) and what was expected.
     pub fn from_json_str(text: &str) -> Result<Self> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| Error::param("point policy file", format!("not valid JSON: {e}")))?;
-        Self::from_json(&value)
+        Ok(Policy::from_json_str(text)?.point_rules())
     }
 
     /// Reads rules from a JSON value.
@@ -338,45 +271,7 @@ impl PointRules {
     /// # Errors
     /// As [`PointRules::from_json_str`].
     pub fn from_json(value: &Value) -> Result<Self> {
-        let err = |reason: String| Error::param("point policy file", reason);
-        let Value::Object(top) = value else {
-            return Err(err(format!(
-                "expected an object with \"default\" and/or \"categories\", got {value}"
-            )));
-        };
-        if let Some(k) = top.keys().find(|k| !TOP_MEMBERS.contains(&k.as_str())) {
-            return Err(err(format!(
-                "unknown top-level member {k:?}; expected {}",
-                TOP_MEMBERS.join(", ")
-            )));
-        }
-        if let Some(v) = top.get("resample_px") {
-            check_tile_member("resample_px", v).map_err(err)?;
-        }
-        let mut rules = PointRules::default();
-        if let Some(d) = top.get("default")
-            && let Some(p) = parse_rule(d).map_err(|r| err(format!("default: {r}")))?
-        {
-            rules.default = p;
-        }
-        match top.get("categories") {
-            None => {}
-            Some(Value::Object(cats)) => {
-                for (name, v) in cats {
-                    if let Some(p) =
-                        parse_rule(v).map_err(|r| err(format!("categories.{name}: {r}")))?
-                    {
-                        rules.categories.insert(name.clone(), p);
-                    }
-                }
-            }
-            Some(other) => {
-                return Err(err(format!(
-                    "\"categories\" must be an object of category: rule, got {other}"
-                )));
-            }
-        }
-        Ok(rules)
+        Ok(Policy::from_json(value)?.point_rules())
     }
 
     /// The policy of a zone: its `points` property, else its category's rule, else the
@@ -539,7 +434,7 @@ mod tests {
             ),
             (
                 r#"{"default": {"operator": "fill", "min_zoom": -1}}"#,
-                "default: \"min_zoom\" is -1; expected a whole number >= 0",
+                "default: \"min_zoom\" is -1; expected a whole number >= 0 and <= 30",
             ),
             (
                 r#"{"default": {"operator": 5}}"#,
