@@ -152,6 +152,48 @@ pub(crate) fn operator_to_json(op: &Operator) -> Value {
     }
 }
 
+impl Operator {
+    /// The operator as JSON (the form [`Operator::from_json`] reads).
+    pub fn to_json(&self) -> Value {
+        operator_to_json(self)
+    }
+
+    /// Reads an operator from its JSON form: a bare name or `{name: {params}}` (see
+    /// [`crate::Policy`]).
+    ///
+    /// ```
+    /// use tileredact::Operator;
+    ///
+    /// let op: Operator = r#"{"blur": {"radius_m": 40}}"#.parse().unwrap();
+    /// assert_eq!(op.name(), "blur");
+    /// assert!(op.is_secure());
+    /// assert!("cosmetic_blur".parse::<Operator>().unwrap_err().to_string().contains("radius_px"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] saying what was expected.
+    pub fn from_json(value: &Value) -> crate::Result<Self> {
+        parse_operator(value).map_err(|reason| crate::Error::param("operator", reason))
+    }
+}
+
+impl std::fmt::Display for Operator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.to_json())
+    }
+}
+
+impl std::str::FromStr for Operator {
+    type Err = crate::Error;
+
+    /// Parses the JSON form, or a bare name (`fill`, `inpaint`, ...).
+    fn from_str(s: &str) -> crate::Result<Self> {
+        let value =
+            serde_json::from_str::<Value>(s).unwrap_or_else(|_| Value::String(s.trim().into()));
+        Operator::from_json(&value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,7 +251,10 @@ mod tests {
     #[test]
     fn errors_say_what_was_expected() {
         for (input, needle) in [
-            (r#""smudge""#, "unknown operator \"smudge\"; expected \"fill\""),
+            (
+                r#""smudge""#,
+                "unknown operator \"smudge\"; expected \"fill\"",
+            ),
             (r#""blur""#, "operator \"blur\" needs \"radius_m\""),
             (
                 r#"{"blur": {"radius_m": 0}}"#,
@@ -232,47 +277,5 @@ mod tests {
             let e = op(input).unwrap_err();
             assert!(e.contains(needle), "{input}: {e}");
         }
-    }
-}
-
-impl Operator {
-    /// The operator as JSON (the form [`Operator::from_json`] reads).
-    pub fn to_json(&self) -> Value {
-        operator_to_json(self)
-    }
-
-    /// Reads an operator from its JSON form: a bare name or `{name: {params}}` (see
-    /// [`crate::Policy`]).
-    ///
-    /// ```
-    /// use tileredact::Operator;
-    ///
-    /// let op: Operator = r#"{"blur": {"radius_m": 40}}"#.parse().unwrap();
-    /// assert_eq!(op.name(), "blur");
-    /// assert!(op.is_secure());
-    /// assert!("cosmetic_blur".parse::<Operator>().unwrap_err().to_string().contains("radius_px"));
-    /// ```
-    ///
-    /// # Errors
-    /// [`crate::Error::InvalidParameter`] saying what was expected.
-    pub fn from_json(value: &Value) -> crate::Result<Self> {
-        parse_operator(value).map_err(|reason| crate::Error::param("operator", reason))
-    }
-}
-
-impl std::fmt::Display for Operator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.to_json())
-    }
-}
-
-impl std::str::FromStr for Operator {
-    type Err = crate::Error;
-
-    /// Parses the JSON form, or a bare name (`fill`, `inpaint`, ...).
-    fn from_str(s: &str) -> crate::Result<Self> {
-        let value =
-            serde_json::from_str::<Value>(s).unwrap_or_else(|_| Value::String(s.trim().into()));
-        Operator::from_json(&value)
     }
 }

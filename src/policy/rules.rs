@@ -150,12 +150,8 @@ impl Policy {
         }
         let mut policy = Policy::default();
         if let Some(v) = top.get("resample_px") {
-            let r = whole(
-                "resample_px",
-                v,
-                u64::from(MaskOptions::MAX_RESAMPLE_PX),
-            )
-            .map_err(err)?;
+            let r =
+                whole("resample_px", v, u64::from(MaskOptions::MAX_RESAMPLE_PX)).map_err(err)?;
             policy.resample_px = Some(r as u32);
         }
         if let Some(d) = top.get("default") {
@@ -369,7 +365,9 @@ mod tests {
         assert_eq!((r.feather_px, r.min_zoom, r.max_zoom), (1, 5, 16));
         assert_eq!(r.margin_m, 30.0);
         // The zone's own margin wins, even 0.
-        let z = zones(r#"{"id": "b", "category": "m", "margin_m": 0, "operator": {"blur": {"radius_m": 9}}}"#);
+        let z = zones(
+            r#"{"id": "b", "category": "m", "margin_m": 0, "operator": {"blur": {"radius_m": 9}}}"#,
+        );
         let r = p.rule_for(&z.zones()[0]).unwrap();
         assert_eq!(r.margin_m, 0.0);
         assert!(matches!(r.operator, Operator::Blur { radius_m, .. } if radius_m == 9.0));
@@ -384,13 +382,25 @@ mod tests {
     #[test]
     fn bad_zone_properties_name_the_zone() {
         let z = zones(r#"{"id": "q", "operator": "smear"}"#);
-        let e = Policy::default().rule_for(&z.zones()[0]).unwrap_err().to_string();
-        assert!(e.contains("id \"q\"") && e.contains("unknown operator \"smear\""), "{e}");
+        let e = Policy::default()
+            .rule_for(&z.zones()[0])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("id \"q\"") && e.contains("unknown operator \"smear\""),
+            "{e}"
+        );
         let z = zones(r#"{"id": "q", "min_zoom": 12, "max_zoom": 4}"#);
-        let e = Policy::default().rule_for(&z.zones()[0]).unwrap_err().to_string();
+        let e = Policy::default()
+            .rule_for(&z.zones()[0])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("min_zoom 12 is above max_zoom 4"), "{e}");
         let z = zones(r#"{"id": "q", "feather_px": 65}"#);
-        let e = Policy::default().rule_for(&z.zones()[0]).unwrap_err().to_string();
+        let e = Policy::default()
+            .rule_for(&z.zones()[0])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("\"feather_px\" is 65"), "{e}");
     }
 
@@ -403,7 +413,10 @@ mod tests {
                 r#"{"default": {"operator": {"degrade": {"gsd_m": -1}}}}"#,
                 "default: operator: \"gsd_m\" of operator \"degrade\" is -1",
             ),
-            (r#"{"default": {"margin_m": 1e9}}"#, "\"margin_m\" is 1000000000.0"),
+            (
+                r#"{"default": {"margin_m": 1e9}}"#,
+                "\"margin_m\" is 1000000000.0",
+            ),
             (r#"{"categories": []}"#, "must be an object"),
         ] {
             let e = Policy::from_json_str(input).unwrap_err().to_string();
