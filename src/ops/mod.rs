@@ -24,7 +24,9 @@
 // The kernels are wired into the Redactor in the next steps of the redaction issue.
 #![allow(dead_code)]
 
+pub(crate) mod blur;
 pub(crate) mod fill;
+pub(crate) mod inpaint;
 
 use crate::image::{AlphaMode, ImageViewMut};
 use crate::key::RedactionKey;
