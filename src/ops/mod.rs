@@ -24,7 +24,10 @@
 // The kernels are wired into the Redactor in the next steps of the redaction issue.
 #![allow(dead_code)]
 
+pub(crate) mod degrade;
 pub(crate) mod fill;
+pub(crate) mod pixelate;
+pub(crate) mod texture;
 
 use crate::image::{AlphaMode, ImageViewMut};
 use crate::key::RedactionKey;
