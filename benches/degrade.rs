@@ -16,7 +16,6 @@ use tileredact::bench_texture::{Frame, degrade, pixelate, texture};
 use tileredact::{AlphaMode, ImageViewMut, RedactionKey};
 
 struct Tile {
-    size: u32,
     px: Vec<u8>,
     target: Vec<u8>,
     forbidden: Vec<u8>,
@@ -57,7 +56,6 @@ fn tile(size: u32) -> Tile {
         }
     }
     Tile {
-        size,
         px,
         target,
         forbidden,

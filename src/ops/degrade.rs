@@ -293,8 +293,8 @@ pub(crate) fn degrade_ref(
             let i = (y * w + x) as usize;
             if frame.forbidden[i] == 0 || target[i] != 0 {
                 let p = img.pixels(y as u32)[x as usize];
-                for k in 0..4 {
-                    e.sum[k] += u64::from(p[k]);
+                for (sk, &pk) in e.sum.iter_mut().zip(&p) {
+                    *sk += u64::from(pk);
                 }
                 e.n += 1;
             }
@@ -842,8 +842,9 @@ mod tests {
                     && (y0..y0 + n).contains(&wy)
                     && (c.forbidden[m] == 0 || c.target[m] != 0)
                 {
-                    for ch in 0..4 {
-                        s[ch] += u64::from(c.px[y as usize * c.stride + 4 * x as usize + ch]);
+                    let i = y as usize * c.stride + 4 * x as usize;
+                    for (sk, &pk) in s.iter_mut().zip(&c.px[i..i + 4]) {
+                        *sk += u64::from(pk);
                     }
                     k += 1;
                 }

@@ -49,8 +49,8 @@ pub(crate) fn pixelate_ref(
             if frame.forbidden[i] == 0 || target[i] != 0 {
                 let e = blocks.entry(((ox + x) / b, (oy + y) / b)).or_default();
                 let p = img.pixels(y as u32)[x as usize];
-                for k in 0..4 {
-                    e.sum[k] += u64::from(p[k]);
+                for (sk, &pk) in e.sum.iter_mut().zip(&p) {
+                    *sk += u64::from(pk);
                 }
                 e.n += 1;
             }
@@ -201,10 +201,9 @@ mod tests {
                                 && (origin.1 + yy) / b == by
                                 && (c.forbidden[m] == 0 || c.target[m] != 0)
                             {
-                                for k in 0..4 {
-                                    s[k] += u64::from(
-                                        c.px[yy as usize * c.stride + 4 * xx as usize + k],
-                                    );
+                                let i = yy as usize * c.stride + 4 * xx as usize;
+                                for (sk, &pk) in s.iter_mut().zip(&c.px[i..i + 4]) {
+                                    *sk += u64::from(pk);
                                 }
                                 n += 1;
                             }
