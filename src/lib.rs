@@ -77,6 +77,79 @@ pub use tile::{
 };
 pub use zone::{Zone, ZoneSet};
 
+/// Bench-only entry points to the `texture`, `degrade` and `cosmetic_pixelate` kernels at a
+/// chosen CPU level (feature `bench`; used by `benches/degrade.rs`). Not an API.
+#[cfg(feature = "bench")]
+#[doc(hidden)]
+pub mod bench_texture {
+    use crate::ops::OpFrame;
+    use crate::{ImageViewMut, RedactionKey};
+
+    /// The kernel's frame, as the redactor will build it.
+    pub struct Frame<'a> {
+        /// World pixel of the image's top-left pixel.
+        pub origin: (u64, u64),
+        /// Zoom.
+        pub z: u8,
+        /// Domain side (tile size).
+        pub tile_px: u32,
+        /// The key.
+        pub key: &'a RedactionKey,
+        /// `width * height` bytes: inside any mask.
+        pub forbidden: &'a [u8],
+    }
+
+    fn op<'a>(f: &Frame<'a>) -> OpFrame<'a> {
+        OpFrame {
+            origin: f.origin,
+            z: f.z,
+            tile_px: f.tile_px,
+            key: f.key,
+            forbidden: f.forbidden,
+        }
+    }
+
+    /// `degrade` at CPU level `level` (`scalar`, `avx2`, `avx512`); false if this machine
+    /// does not have it.
+    pub fn degrade(
+        level: &str,
+        img: &mut ImageViewMut<'_>,
+        target: &[u8],
+        f: &Frame<'_>,
+        cell_px: u32,
+    ) -> bool {
+        let Some(arch) = crate::simd::level(level) else {
+            return false;
+        };
+        crate::ops::degrade::degrade_with(arch, img, target, &op(f), cell_px, crate::DEFAULT_COLOR);
+        true
+    }
+
+    /// `texture` at CPU level `level`; false if this machine does not have it.
+    pub fn texture(level: &str, img: &mut ImageViewMut<'_>, target: &[u8], f: &Frame<'_>) -> bool {
+        let Some(arch) = crate::simd::level(level) else {
+            return false;
+        };
+        crate::ops::texture::texture_with(arch, img, target, &op(f), crate::DEFAULT_COLOR);
+        true
+    }
+
+    /// `cosmetic_pixelate` at CPU level `level`; false if this machine does not have it.
+    pub fn pixelate(
+        level: &str,
+        img: &mut ImageViewMut<'_>,
+        target: &[u8],
+        f: &Frame<'_>,
+        block_px: u32,
+    ) -> bool {
+        let Some(arch) = crate::simd::level(level) else {
+            return false;
+        };
+        crate::ops::pixelate::pixelate_with(arch, img, target, &op(f), block_px);
+        true
+    }
+}
+
 /// The README's examples, compiled and run as doc tests so the README stays true.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

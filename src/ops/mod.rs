@@ -25,8 +25,11 @@
 #![allow(dead_code)]
 
 pub(crate) mod blur;
+pub(crate) mod degrade;
 pub(crate) mod fill;
 pub(crate) mod inpaint;
+pub(crate) mod pixelate;
+pub(crate) mod texture;
 
 use crate::image::{AlphaMode, ImageViewMut};
 use crate::key::RedactionKey;
