@@ -30,6 +30,10 @@
 //! planar-Laplace displacement, move outside; defaults in [`PointRules`]), reporting one
 //! [`PointAction`] per point; [`RedactionKey`] is the secret behind every keyed choice.
 //!
+//! **Tile codecs**: [`TileFormat`] (PNG, JPEG, WebP) detected from magic bytes; tiles are
+//! decoded strictly and within size limits, and re-encoded clean (no metadata, nothing after
+//! the image) close to their input's encoding.
+//!
 //! **Errors**: one [`Error`] type whose messages say what was wrong, where, and what was
 //! expected, with a stable number per kind ([`Error::code`]).
 //!
@@ -41,6 +45,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod codec;
 mod datum;
 mod error;
 mod geom;
@@ -58,6 +63,7 @@ mod simd;
 mod tile;
 mod zone;
 
+pub use codec::TileFormat;
 pub use datum::{
     Datum, DatumTransform, Region, bd09_to_gcj02, bd09_to_wgs84, gcj02_to_bd09, gcj02_to_wgs84,
     wgs84_to_bd09, wgs84_to_gcj02,
