@@ -65,7 +65,11 @@ pub(super) fn decode(bytes: &[u8]) -> Result<DecodedTile> {
         return Err(decode_err(NAME, "the frame size differs from the header"));
     }
     buf.truncate(frame.buffer_size());
-    let rgba = to_rgba(&buf, width, height, frame.color_type, frame.bit_depth)?;
+    let rgba = if frame.color_type == ColorType::Rgba && frame.bit_depth == BitDepth::Eight {
+        buf
+    } else {
+        to_rgba(&buf, width, height, frame.color_type, frame.bit_depth)?
+    };
     let color = match source_type {
         ColorType::Grayscale if has_trns => ColorModel::GrayAlpha,
         ColorType::Grayscale => ColorModel::Gray,
@@ -122,6 +126,17 @@ fn to_rgba(
     let stride = channels * bps;
     if buf.len() < n * stride {
         return Err(decode_err(NAME, "the decoded frame is short"));
+    }
+    // The common cases first, without per-sample branches.
+    if bps == 1 && channels == 4 {
+        return Ok(buf[..n * 4].to_vec());
+    }
+    if bps == 1 && channels == 3 {
+        let mut out = vec![255u8; n * 4];
+        for (src, dst) in buf.chunks_exact(3).zip(out.chunks_exact_mut(4)) {
+            dst[..3].copy_from_slice(src);
+        }
+        return Ok(out);
     }
     let mut out = vec![0u8; n * 4];
     for (src, dst) in buf.chunks_exact(stride).zip(out.chunks_exact_mut(4)) {
@@ -266,7 +281,14 @@ pub(super) fn encode(rgba: &[u8], width: u32, height: u32, color: ColorModel) ->
         encoder.set_color(ctype);
         encoder.set_depth(depth);
         encoder.set_compression(Compression::Fast);
-        encoder.set_filter(Filter::Adaptive);
+        // Paeth on every row: on imagery the same size as adaptive filtering at a quarter of
+        // the time (measured on the sample tiles with fdeflate). Palette images are not
+        // filtered (the PNG spec's advice: indices do not predict).
+        encoder.set_filter(if ctype == ColorType::Indexed {
+            Filter::NoFilter
+        } else {
+            Filter::Paeth
+        });
         if let Some(plte) = plte {
             encoder.set_palette(plte);
         }

@@ -372,9 +372,9 @@ pub(super) fn encode(rgba: &[u8], width: u32, height: u32, hints: &EncodeHints) 
     config.thread_level = 0;
     if hints.lossless {
         config.lossless = 1;
-        // libwebp's lossless preset 1 (method 1, effort 20): fast, near the default's size.
-        config.method = 1;
-        config.quality = 20.0;
+        // libwebp's lossless preset 0 (method 0, effort 0): the fastest.
+        config.method = 0;
+        config.quality = 0.0;
         // Keep the colour of transparent pixels: lossless means lossless.
         config.exact = 1;
     } else {
