@@ -22,6 +22,18 @@
 //! [`TilePlan::Full`] or [`TilePlan::Partial`], exactly as its redaction mask would;
 //! [`ZoneSet::tile_cover`] lists the tiles of a zoom that are not clear.
 //!
+//! **Tile redaction**: a [`Redactor`] is built once from zones, a [`Policy`] and a
+//! [`RedactionKey`]; it plans tiles, gives their masks, and redacts RGBA8 tiles in place
+//! ([`ImageViewMut`]: width, height, stride, straight or premultiplied [`AlphaMode`];
+//! [`Redactor::redact_rgba`], [`Redactor::redact_window_rgba`] for any window of world pixels)
+//! and encoded PNG, JPEG and WebP tiles ([`Redactor::redact_encoded`], [`TileFormat`]):
+//! clear tiles come back as the same bytes, others are re-encoded into fresh buffers with no
+//! metadata. Each zone's [`Operator`] (secure: `fill`, `texture`, `inpaint`, `blur`; the
+//! resolution cap `degrade`; opt-in `cosmetic_blur` and `cosmetic_pixelate`, no security
+//! boundary) comes from its own properties, its category's [`Rule`] or the default
+//! ([`ZoneRule`]); a [`TileReport`] says what was done. Secure operators never read a pixel
+//! inside any redaction mask of the tile.
+//!
 //! **Coordinates**: [`DatumTransform`] converts between [`Datum::Wgs84`], [`Datum::Gcj02`] and
 //! [`Datum::Bd09`] on single points and fast batches, inside a [`Region`] (default: the
 //! PRCoords polygon); [`wgs84_to_gcj02`] and friends are the one-point shortcuts. GCJ-02 is an
@@ -37,7 +49,7 @@
 //! **Errors**: one [`Error`] type whose messages say what was wrong, where, and what was
 //! expected, with a stable number per kind ([`Error::code`]).
 //!
-//! **Threads**: [`ZoneSet`], [`PointRedactor`] and [`RedactionKey`] are `Send + Sync` and
+//! **Threads**: [`ZoneSet`], [`Redactor`], [`PointRedactor`] and [`RedactionKey`] are `Send + Sync` and
 //! immutable once built: share them (`Arc`) between threads.
 //!
 //! **Oracles** (feature `bench` only): `oracle`, the slow exact references that the tests,
@@ -59,6 +71,7 @@ mod plan;
 mod points;
 mod policy;
 mod raster;
+mod redactor;
 mod simd;
 mod tile;
 mod zone;
@@ -76,6 +89,7 @@ pub use plan::{TileCover, TilePlan};
 pub use points::{PointAction, PointRedactor, PointSummary, RedactedPoint};
 pub use policy::{MAX_FEATHER_PX, PointPolicy, PointRules, Policy, Rule, ZoneRule};
 pub use raster::{CoverageRasterizer, MAX_WINDOW_PX, Mask, MaskOptions, PixelWindow};
+pub use redactor::{EncodedTile, Redactor, TileReport};
 pub use tile::{
     EARTH_RADIUS_M, LngLatBounds, MAX_ZOOM, MERCATOR_HALF_WORLD_M, MERCATOR_MAX_LAT,
     MercatorBounds, TileId, TileSize, WorldGrid, ground_scale, lnglat_to_mercator,
@@ -153,6 +167,24 @@ pub mod bench_texture {
         };
         crate::ops::pixelate::pixelate_with(arch, img, target, &op(f), block_px);
         true
+    }
+}
+
+/// Bench-only entry points to the codecs (feature `bench`; used by `benches/redact.rs`).
+/// Not an API.
+#[cfg(feature = "bench")]
+#[doc(hidden)]
+pub mod bench_codec {
+    /// Decodes and re-encodes a tile with the settings the redactor would use, nothing else:
+    /// the floor of redacting an encoded tile.
+    pub fn roundtrip(bytes: &[u8]) -> Vec<u8> {
+        let d = crate::codec::decode(bytes).expect("a valid tile");
+        crate::codec::encode(&d.rgba, d.width, d.height, &d.hints).expect("encodable")
+    }
+
+    /// The tile decoded to tight RGBA8.
+    pub fn decode_rgba(bytes: &[u8]) -> Vec<u8> {
+        crate::codec::decode(bytes).expect("a valid tile").rgba
     }
 }
 

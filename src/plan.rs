@@ -12,10 +12,11 @@ use crate::tile::{TileId, TileSize, WorldGrid};
 use crate::zone::ZoneSet;
 
 /// What a tile needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum TilePlan {
     /// No zone (grown by its margin and the resampling allowance) comes near the tile: its
     /// masks are all zero and an archive copies its bytes as they are.
+    #[default]
     Clear,
     /// The whole tile lies inside the redaction mask (its redaction mask is all 255).
     Full,

@@ -441,11 +441,13 @@ fn sample_tiles_hit_as_documented() {
     let red = only_06.redaction_mask(t, size, &MaskOptions::new(0).unwrap());
     assert_eq!(red.count_nonzero(), 1);
     assert_eq!(red.get(201, 122), 255);
+    // Dilated by the default allowance: the (2r + 1)² square around it.
+    let r = MaskOptions::DEFAULT_RESAMPLE_PX as usize;
     assert_eq!(
         only_06
             .redaction_mask(t, size, &MaskOptions::default())
             .count_nonzero(),
-        25
+        (2 * r + 1) * (2 * r + 1)
     );
     // rz-05 is centred on the corner shared by four z10 tiles: all four are partial.
     let only_05 = ZoneSet::from_zones(vec![zones.get("rz-05").unwrap().clone()]);

@@ -642,25 +642,25 @@ fn pyramid_redaction() {
 fn default_covers_usual_pyramids() {
     let default = MaskOptions::default().resample_px();
     let both = |f: Filter| r_needed(f, Mode::Recursive).max(r_needed(f, Mode::Direct));
-    // DEFAULT-CHECK
+    // The default covers this filter, level by level and from the base.
     assert!(
         default >= both(Filter::Box),
         "box needs {}",
         both(Filter::Box)
     );
-    // DEFAULT-CHECK
+    // The default covers this filter, level by level and from the base.
     assert!(
         default >= both(Filter::Triangle),
         "bilinear needs {}",
         both(Filter::Triangle)
     );
-    // DEFAULT-CHECK
+    // The default covers this filter, level by level and from the base.
     assert!(
         default >= both(Filter::CatmullRom),
         "bicubic needs {}",
         both(Filter::CatmullRom)
     );
-    // DEFAULT-CHECK
+    // The default covers this filter, level by level and from the base.
     assert!(
         default >= both(Filter::Lanczos3),
         "lanczos3 needs {}",

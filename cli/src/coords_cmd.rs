@@ -92,16 +92,8 @@ pub struct PointsArgs {
     /// policy. An unknown member (a typo) is an error. Default: suppress.
     #[arg(long)]
     pub policy: Option<PathBuf>,
-    /// Redaction key, 64 hex digits (needed for snap and displace). Command lines can be seen
-    /// by other users; prefer --key-file.
-    #[arg(long, conflicts_with_all = ["key_file", "passphrase_file"])]
-    pub key: Option<String>,
-    /// File holding the redaction key (64 hex digits).
-    #[arg(long, conflicts_with = "passphrase_file")]
-    pub key_file: Option<PathBuf>,
-    /// File holding a passphrase to derive the redaction key from.
-    #[arg(long)]
-    pub passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub key: crate::key_args::KeyArgs,
     /// Input format (default: geojson for .geojson/.json files and for standard input that
     /// starts with `{`, else csv).
     #[arg(long, value_enum)]
@@ -161,7 +153,7 @@ pub fn run_points(args: &PointsArgs) -> Result<(), String> {
             .map_err(|e| format!("policy {}: {e}", p.display()))?,
         None => PointRules::default(),
     };
-    let key = read_key(args)?;
+    let key = args.key.read()?;
     let no_key = key.is_none();
     let redactor = PointRedactor::new(zones, &rules, key).map_err(|e| {
         if no_key {
@@ -211,28 +203,6 @@ fn open_input(path: Option<&Path>) -> Result<Peekable, String> {
 
 fn read_to_string(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
-fn read_key(args: &PointsArgs) -> Result<Option<RedactionKey>, String> {
-    if let Some(hex) = &args.key {
-        return RedactionKey::from_hex(hex)
-            .map(Some)
-            .map_err(|e| format!("--key: {e}"));
-    }
-    if let Some(p) = &args.key_file {
-        return RedactionKey::from_hex(&read_to_string(p)?)
-            .map(Some)
-            .map_err(|e| format!("key file {}: {e}", p.display()));
-    }
-    if let Some(p) = &args.passphrase_file {
-        let text = read_to_string(p)?;
-        let phrase = text.trim_end_matches(['\r', '\n']);
-        if phrase.is_empty() {
-            return Err(format!("passphrase file {} is empty", p.display()));
-        }
-        return Ok(Some(RedactionKey::from_passphrase(phrase)));
-    }
-    Ok(None)
 }
 
 /// A reader that can look at its first bytes without consuming them.

@@ -2,11 +2,14 @@
 //!
 //! Subcommands: `plan` (which tiles of a zoom need redaction), `mask` (write a tile's
 //! coverage or redaction mask as a PNG), `coords` (WGS-84 / GCJ-02 / BD-09 offsets of CSV
-//! points) and `points` (redact point coordinates that fall in zones).
+//! points), `points` (redact point coordinates that fall in zones) and `redact-tile` (redact
+//! one encoded tile).
 
 mod coords_cmd;
+mod key_args;
 mod output;
 mod plan_cmd;
+mod tile_cmd;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -52,6 +55,11 @@ enum Command {
     /// With -o, the file is written all or nothing: a failing run leaves an existing file as
     /// it was.
     Points(coords_cmd::PointsArgs),
+    /// Redact one encoded tile file (PNG, JPEG or WebP) by the zones and the policy.
+    ///
+    /// A clear tile is copied as the same bytes; any other tile is decoded, redacted and
+    /// re-encoded in its format with no metadata. The output is written all or nothing.
+    RedactTile(tile_cmd::RedactTileArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +69,7 @@ fn main() -> ExitCode {
         Command::Mask(a) => plan_cmd::run_mask(a),
         Command::Coords(a) => coords_cmd::run_coords(a),
         Command::Points(a) => coords_cmd::run_points(a),
+        Command::RedactTile(a) => tile_cmd::run_redact_tile(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

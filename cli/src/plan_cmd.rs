@@ -38,8 +38,9 @@ pub struct PlanArgs {
     /// Tile size in pixels (256 or 512).
     #[arg(long, default_value_t = 256)]
     size: u32,
-    /// Dilation of the redaction mask in pixels, for resampled imagery.
-    #[arg(long, default_value_t = 2)]
+    /// Dilation of the redaction mask in pixels, for resampled imagery (the default covers
+    /// box, bilinear, bicubic and Lanczos-3 pyramids).
+    #[arg(long, default_value_t = tileredact::MaskOptions::DEFAULT_RESAMPLE_PX)]
     resample_px: u32,
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
@@ -60,8 +61,9 @@ pub struct MaskArgs {
     /// Which mask to write.
     #[arg(long, value_enum, default_value_t = MaskKind::Redaction)]
     kind: MaskKind,
-    /// Dilation of the redaction mask in pixels, for resampled imagery.
-    #[arg(long, default_value_t = 2)]
+    /// Dilation of the redaction mask in pixels, for resampled imagery (the default covers
+    /// box, bilinear, bicubic and Lanczos-3 pyramids).
+    #[arg(long, default_value_t = tileredact::MaskOptions::DEFAULT_RESAMPLE_PX)]
     resample_px: u32,
     /// Output PNG file (written atomically).
     #[arg(long)]

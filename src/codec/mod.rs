@@ -179,9 +179,6 @@ impl fmt::Display for TileFormat {
 }
 
 /// A decoded tile: straight-alpha RGBA8 pixels and how to encode them again.
-// The Redactor wires decode/encode next (the lead writes it in parallel); until then only the
-// tests use them.
-#[allow(dead_code)]
 #[derive(Debug, Clone)]
 pub(crate) struct DecodedTile {
     /// Tight `width * height * 4` bytes, straight alpha (255 where the input had none).
@@ -200,7 +197,6 @@ pub(crate) struct DecodedTile {
 }
 
 /// The block grid of a lossy input (see the module docs).
-#[allow(dead_code)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct LossyGrid {
     /// Block size in pixels, both axes, aligned to the tile's top-left corner: 8 or 16 (32 for
@@ -213,7 +209,6 @@ pub(crate) struct LossyGrid {
 
 /// The colour channels of an input, which the PNG encoder keeps (widening when the pixels
 /// need more; see the module docs).
-#[allow(dead_code)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ColorModel {
     /// One grey channel.
@@ -248,7 +243,6 @@ impl ColorModel {
 
 /// Chroma subsampling of a JPEG (or VP8: always 4:2:0), as the luma sampling factors
 /// relative to chroma: `(1, 1)` is 4:4:4, `(2, 1)` 4:2:2, `(2, 2)` 4:2:0, `(4, 1)` 4:1:1.
-#[allow(dead_code)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Subsampling {
     /// Horizontal factor: luma samples per chroma sample along a row.
@@ -273,7 +267,6 @@ impl Subsampling {
 }
 
 /// How to re-encode a tile close to its input (see the module docs).
-#[allow(dead_code)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct EncodeHints {
     /// The format to write.
@@ -290,7 +283,6 @@ pub(crate) struct EncodeHints {
     pub subsampling: Subsampling,
 }
 
-#[allow(dead_code)]
 impl EncodeHints {
     /// PNG with the given colour model.
     pub(crate) fn png(color: ColorModel) -> Self {
@@ -343,7 +335,6 @@ impl EncodeHints {
 /// # Errors
 /// [`Error::Decode`] for an unknown format, a malformed or truncated file, an animated image,
 /// or one larger than [`MAX_DIMENSION`] / [`MAX_RGBA_BYTES`] (refused before allocating).
-#[allow(dead_code)]
 pub(crate) fn decode(bytes: &[u8]) -> Result<DecodedTile> {
     let format = TileFormat::detect(bytes).ok_or_else(|| Error::Decode {
         format: "unknown",
@@ -371,7 +362,6 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<DecodedTile> {
 /// [`Error::BufferSize`] if `rgba` is not `width * height * 4` bytes,
 /// [`Error::InvalidParameter`] for a zero size, [`Error::Encode`] if the encoder fails (or a
 /// size beyond [`MAX_DIMENSION`]).
-#[allow(dead_code)]
 pub(crate) fn encode(rgba: &[u8], width: u32, height: u32, hints: &EncodeHints) -> Result<Vec<u8>> {
     if width == 0 || height == 0 {
         return Err(Error::param(

@@ -12,4 +12,4 @@ mod zone_masks;
 pub use mask::Mask;
 pub use rasterizer::{CoverageRasterizer, PixelWindow};
 pub use zone_masks::{MAX_WINDOW_PX, MaskOptions};
-pub(crate) use zone_masks::{tile_window, window_rect_m};
+pub(crate) use zone_masks::{dilate_square, tile_window, window_rect_m};

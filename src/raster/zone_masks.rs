@@ -25,7 +25,8 @@ use crate::zone::ZoneSet;
 ///
 /// ```
 /// use tileredact::MaskOptions;
-/// assert_eq!(MaskOptions::default().resample_px(), 2);
+/// assert_eq!(MaskOptions::default().resample_px(), MaskOptions::DEFAULT_RESAMPLE_PX);
+/// assert_eq!(MaskOptions::DEFAULT_RESAMPLE_PX, 5);
 /// assert_eq!(MaskOptions::new(3).unwrap().resample_px(), 3);
 /// assert!(MaskOptions::new(65).is_err());
 /// ```
@@ -38,6 +39,22 @@ pub struct MaskOptions {
 impl MaskOptions {
     /// Largest `resample_px` accepted.
     pub const MAX_RESAMPLE_PX: u32 = MAX_RESAMPLE_PX;
+
+    /// The default `resample_px`: 5, what the usual imagery pyramids need (measured by
+    /// `tests/pyramids.rs` on pyramids built level by level, each from the one above, and
+    /// from the base directly):
+    ///
+    /// | filter of the pyramid | level by level | from the base |
+    /// |---|---|---|
+    /// | box (2x2 mean) | 0 | 0 |
+    /// | bilinear (triangle) | 1 | 1 |
+    /// | bicubic (Catmull-Rom) | 3 | 2 |
+    /// | Lanczos-3 | 5 | 3 |
+    ///
+    /// A filter reaching `h` output pixels per 2x step reaches `h + e/2` pixels beyond the
+    /// next zoom's mask when the zoom above differed `e` pixels beyond its own, so level by
+    /// level the reach settles at `2h - 1` whole pixels.
+    pub const DEFAULT_RESAMPLE_PX: u32 = 5;
 
     /// Options with a dilation of `resample_px` world pixels (see
     /// [`MaskOptions::resample_px`]).
@@ -56,7 +73,7 @@ impl MaskOptions {
     }
 
     /// Dilation of the redaction mask in world pixels, for the resampling of the imagery
-    /// (default 2): a pixel is redacted when a pixel within this Chebyshev distance meets a
+    /// (default [`MaskOptions::DEFAULT_RESAMPLE_PX`]): a pixel is redacted when a pixel within this Chebyshev distance meets a
     /// grown zone. With 0, the mask is exactly the pixels whose square meets a grown zone.
     pub fn resample_px(&self) -> u32 {
         self.resample_px
@@ -65,7 +82,9 @@ impl MaskOptions {
 
 impl Default for MaskOptions {
     fn default() -> Self {
-        MaskOptions { resample_px: 2 }
+        MaskOptions {
+            resample_px: Self::DEFAULT_RESAMPLE_PX,
+        }
     }
 }
 
@@ -303,7 +322,7 @@ impl ZoneSet {
 
 /// Square dilation of a 0/255 mask by `r` pixels (Chebyshev distance), in two separable
 /// passes: nearest set pixel to the left/right, then above/below.
-fn dilate_square(m: &Mask, r: u32) -> Mask {
+pub(crate) fn dilate_square(m: &Mask, r: u32) -> Mask {
     if r == 0 {
         return m.clone();
     }

@@ -124,6 +124,8 @@ pub(crate) fn shifted(rect: Rect<f64>, shift: i32) -> Rect<f64> {
 /// A grown part near a query rectangle (see [`ZoneSet::for_each_grown_part_near`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NearPart<'a> {
+    /// Index of the part's zone in [`ZoneSet::zones`].
+    pub(crate) zone: usize,
     /// Which copy of the world matched: the part, moved `shift` world widths to the right,
     /// is the geometry near the rectangle (0 away from the antimeridian).
     pub(crate) shift: i32,
@@ -539,6 +541,7 @@ impl ZoneSet {
             self.grown_tree
                 .locate_in_envelope_intersecting_int(env, |e| {
                     f(NearPart {
+                        zone: e.zone,
                         shift,
                         poly: &self.zones[e.zone].grown.0[e.part],
                         edges: &self.grown_edges[e.slot],
@@ -546,6 +549,20 @@ impl ZoneSet {
                 })?;
         }
         ControlFlow::Continue(())
+    }
+
+    /// The zones (indices, ascending) whose grown geometry meets the closed rectangle
+    /// (exact; the world wraps).
+    pub(crate) fn zones_meeting(&self, rect: Rect<f64>) -> Vec<usize> {
+        let mut out = Vec::new();
+        let _ = self.for_each_grown_part_near(rect, |p| {
+            if !out.contains(&p.zone) && p.meets(rect) {
+                out.push(p.zone);
+            }
+            ControlFlow::Continue(())
+        });
+        out.sort_unstable();
+        out
     }
 
     /// Whether the bounding box of any grown part meets `rect`, in this copy of the world or

@@ -96,6 +96,34 @@ impl ZoneSet {
     }
 }
 
+impl Zone {
+    /// The zone grown by `margin_m` instead of its own margin (for a margin that a policy
+    /// rule gives a zone without a `margin_m` property).
+    pub(crate) fn with_margin(&self, margin_m: f64) -> Zone {
+        let poleward = grow::poleward_lat(&self.lnglat);
+        let margin = grow::margin_mercator_bound(margin_m, poleward);
+        let grown = grow::grow(&self.mercator, margin);
+        let grown_bbox_m = grown.bounding_rect().unwrap_or(self.bbox_m);
+        Zone {
+            margin_m,
+            grown,
+            grown_bbox_m,
+            ..self.clone()
+        }
+    }
+
+    /// The largest |latitude| the zone grown by its margin reaches, in degrees, clamped to
+    /// the Web Mercator limit: where a ground distance is the most world pixels.
+    pub(crate) fn poleward_grown_lat(&self) -> f64 {
+        let b = self.grown_bbox_m;
+        let y = b.min().y.abs().max(b.max().y.abs());
+        crate::mercator_to_lnglat(0.0, y)
+            .1
+            .abs()
+            .min(crate::MERCATOR_MAX_LAT)
+    }
+}
+
 fn build_zone(raw: RawZone) -> Result<Zone> {
     let lnglat = validate::validate(&raw)?;
     let mercator = grow::project(&lnglat);
