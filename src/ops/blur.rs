@@ -69,7 +69,7 @@ pub(crate) struct Kernel {
 /// The pass of a blur of `sigma` pixels, or `None` for the identity (`sigma` 0, negative
 /// or not a number).
 pub(crate) fn kernel(sigma: f32) -> Option<Kernel> {
-    if !(sigma > 0.0) {
+    if sigma.is_nan() || sigma <= 0.0 {
         return None;
     }
     let s = f64::from(sigma.min(MAX_SIGMA));
