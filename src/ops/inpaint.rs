@@ -116,10 +116,7 @@ fn grain_seed(frame: &OpFrame<'_>) -> u64 {
 /// Rounds a final colour and adds the grain of hash `h` (amplitude `g`) to RGB.
 #[inline(always)]
 fn finish(c: [f32; 4], h: u64, g: u8) -> [u8; 4] {
-    let mut out = [0u8; 4];
-    for ch in 0..4 {
-        out[ch] = (c[ch] + 0.5) as u8;
-    }
+    let mut out = c.map(|v| (v + 0.5) as u8);
     if g > 0 {
         let span = 2 * u64::from(g) + 1;
         for (ch, o) in out.iter_mut().take(3).enumerate() {
@@ -208,10 +205,7 @@ pub(crate) fn inpaint_ref(
                 let (b, wb) = get(2 * i, 2 * j + 1);
                 let (c, wc) = get(2 * i + 1, 2 * j);
                 let (d, wd) = get(2 * i + 1, 2 * j + 1);
-                let mut s = [0f32; 4];
-                for k in 0..4 {
-                    s[k] = (a[k] + b[k]) + (c[k] + d[k]);
-                }
+                let s: [f32; 4] = std::array::from_fn(|k| (a[k] + b[k]) + (c[k] + d[k]));
                 let ws = (wa + wb) + (wc + wd);
                 let (pn, wn) = norm(s, ws);
                 p[j * cw + i] = pn;
