@@ -185,6 +185,9 @@ pub mod bench_codec {
     /// The tile decoded to tight RGBA8.
     pub fn decode_rgba(bytes: &[u8]) -> Vec<u8> {
         crate::codec::decode(bytes).expect("a valid tile").rgba
+    }
+}
+
 /// Thin public wrappers around the crate-private redaction kernels, for `benches/ops.rs`
 /// only (feature `bench`; not an API, hidden from the docs).
 ///
