@@ -98,7 +98,13 @@ impl Acc {
     /// The rounded mean (`n > 0`).
     pub fn mean(&self) -> [u8; 4] {
         let n = self.n;
-        self.sum.map(|s| ((s + n / 2) / n).min(255) as u8)
+        if n.is_power_of_two() {
+            // Full cells of a power-of-two side: a shift, not four divisions.
+            let k = n.trailing_zeros();
+            self.sum.map(|s| ((s + n / 2) >> k).min(255) as u8)
+        } else {
+            self.sum.map(|s| ((s + n / 2) / n).min(255) as u8)
+        }
     }
 
     fn add(&mut self, o: &Acc) {
@@ -136,10 +142,10 @@ pub(super) fn cell_sums(
             }
             let sb: &[u8] = bytemuck::cast_slice(&sel);
             for ((a, &p), &m) in col.iter_mut().zip(img.row(y as u32)).zip(sb) {
-                *a += u16::from(p & m);
+                *a = a.wrapping_add(u16::from(p & m));
             }
             for (c, &s) in cnt.iter_mut().zip(&sel) {
-                *c += (s & 1) as u16;
+                *c = c.wrapping_add((s & 1) as u16);
             }
             rows += 1;
             if rows == 256 || y + 1 == ys.end {
@@ -194,6 +200,18 @@ fn cell_values(acc: &[Acc], xs: &[Seg], ys: &[Seg], fallback: [u8; 4]) -> Vec<[u
             let mut grid = Vec::with_capacity(gw * gh);
             for j in dy[0]..dy[1] {
                 grid.extend_from_slice(&acc[j * nx + dx[0]..j * nx + dx[1]]);
+            }
+            if grid.iter().all(|a| a.n > 0) {
+                // No empty cell (the usual case): the means, no pyramid.
+                for j in 0..gh {
+                    for (o, a) in out[(dy[0] + j) * nx + dx[0]..(dy[0] + j) * nx + dx[1]]
+                        .iter_mut()
+                        .zip(&grid[j * gw..(j + 1) * gw])
+                    {
+                        *o = a.mean();
+                    }
+                }
+                continue;
             }
             // Pull: block sums, level by level, until one block covers the domain.
             let mut levels = vec![(x0, y0, gw, gh, grid)];
@@ -450,7 +468,13 @@ pub(crate) fn degrade_with(
                     }
                     let mut o = [0u8; 32];
                     for k in 0..32 {
-                        o[k] = ((u32::from(a[k]) * w0 + u32::from(b[k]) * w1 + 32768) >> 16) as u8;
+                        // Wrapping ops: no overflow (< 2^25), and no checks in the way of
+                        // the vectoriser in builds with overflow checks.
+                        o[k] = (u32::from(a[k])
+                            .wrapping_mul(w0)
+                            .wrapping_add(u32::from(b[k]).wrapping_mul(w1))
+                            .wrapping_add(32768)
+                            >> 16) as u8;
                     }
                     let o: &[[u8; 4]] = bytemuck::cast_slice(&o);
                     for ((q, &mk), &ok) in p.iter_mut().zip(m).zip(o) {
