@@ -82,7 +82,22 @@ impl Mask {
 
     /// Number of non-zero pixels.
     pub fn count_nonzero(&self) -> usize {
-        self.data.iter().filter(|&&v| v != 0).count()
+        // Byte counters over runs of 255 bytes (they cannot overflow), widened once per run:
+        // vectorises to byte compares and adds.
+        self.data
+            .chunks(255)
+            .map(|run| {
+                let mut lanes = [0u8; 32];
+                let (full, rest) = run.as_chunks::<32>();
+                for c in full {
+                    for (l, &v) in lanes.iter_mut().zip(c) {
+                        *l += u8::from(v != 0);
+                    }
+                }
+                let tail = rest.iter().filter(|&&v| v != 0).count();
+                lanes.iter().map(|&l| usize::from(l)).sum::<usize>() + tail
+            })
+            .sum()
     }
 
     /// True when every pixel is 0.
@@ -113,5 +128,36 @@ impl Mask {
                 .copy_from_slice(&src[x as usize..(x + width) as usize]);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The counted pixels are the nonzero bytes, whatever the size (runs of 255, tails).
+    #[test]
+    fn count_nonzero_counts_nonzero_bytes() {
+        let mut s = 0x2545_F491_4F6C_DD1Du64;
+        let mut checked = 0;
+        for (w, h) in [(1, 1), (255, 1), (256, 1), (257, 3), (31, 33), (512, 512)] {
+            let mut m = Mask::new(w, h);
+            for v in m.as_bytes_mut() {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                *v = if s % 3 == 0 { (s >> 40) as u8 | 1 } else { 0 };
+            }
+            let mut naive = 0;
+            for &v in m.as_bytes() {
+                if v > 0 {
+                    naive += 1;
+                }
+            }
+            assert_eq!(m.count_nonzero(), naive, "{w}x{h}");
+            assert_eq!(Mask::filled(w, h, 255).count_nonzero(), (w * h) as usize);
+            checked += 1;
+        }
+        assert_eq!(checked, 6);
     }
 }
