@@ -28,12 +28,16 @@
 //!   at the end.
 //! * **Speed.** The vertical pass runs down the rows with one running sum per column and
 //!   channel, so every step is one elementwise loop over a whole row of `u16` lanes (SIMD
-//!   over the row). The horizontal passes run the same loop on a transposed copy
-//!   (pixels of 4 channels moved as one `u64`), so they are SIMD over many rows with the
-//!   four channels interleaved. The operators only need the target pixels: they blur only
-//!   the target's bounding box plus the reach of the passes (`3 (r + 1)` each way), each
-//!   pass computing only the rows or columns later passes read, which is exact (the
-//!   edge clamping is that of the whole image).
+//!   over the row, `u32` sums). The horizontal passes run the same loop on a transposed
+//!   copy (pixels of 4 channels moved as one `[u16; 4]`), so they are SIMD over many rows
+//!   with the four channels interleaved; the transposes go by 8x8-pixel blocks (a plain
+//!   column walk strides by a multiple of 4 KiB on power-of-two tiles and thrashes the
+//!   cache). The operators only need the target pixels: they blur only the target's
+//!   bounding box plus the reach of the passes (`3 (r + 1)` each way), each pass computing
+//!   only the rows or columns later passes read, which is exact (the edge clamping is that
+//!   of the whole image), and they inpaint only that region of the copy
+//!   ([`super::inpaint::inpainted_region_with`]). All buffers are thread-local scratch,
+//!   reused from call to call (fresh zeroed pages cost more than the blur).
 //! * **Security.** [`secure_blur`] blurs a copy in which every forbidden pixel was replaced
 //!   by [`super::inpaint`] (grain 0): the blur then reads only pixels that are functions
 //!   of the readable ones. [`cosmetic_blur`] does the same with the forbidden pixels of
@@ -308,9 +312,7 @@ fn blur_rect(s: &mut Scratch, src: &[u8], reg: Rect, w: usize, h: usize, k: Kern
     let (xa, xb) = grow(rect.x0, rect.x1, 3 * reach, w);
     let n = 4 * (xb - xa);
     let rw = 4 * (reg.x1 - reg.x0);
-    let Scratch {
-        sums, v, t, hz, ..
-    } = s;
+    let Scratch { sums, v, t, hz, .. } = s;
     let [v1, v2, v3] = v;
     let [h1, h2, h3] = hz;
     // Vertical passes on columns [xa, xb), each on the rows the next one reads.

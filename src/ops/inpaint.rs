@@ -19,12 +19,21 @@
 //! * **Exact fast path.** The arithmetic is `f32` with one fixed order of operations (no
 //!   `mul_add`, no reassociation), so the fast path ([`inpaint_with`]) equals the reference
 //!   ([`inpaint_ref`]) bit for bit at every CPU level. The level-0 pull sums integers
-//!   (exact in any order), so the fast path does it in `u16` lanes over whole rows.
+//!   (exact in any order), so the fast path does each 2x2 cell in one pass, the four
+//!   channels at once in the 16-bit fields of a `u64` (SWAR).
 //! * **Only what the target needs.** The pull is complete (every readable pixel counts at
-//!   the top), but the push computes each level only inside the bounding box that the
-//!   finer level's bilinear taps reach from the target's bounding box, and level 0 only at
-//!   target pixels. Levels are kept interleaved (`[f32; 4]` per pixel, weight apart), so
-//!   every loop is over contiguous lanes.
+//!   the top, so no exact shortcut exists there), but the push computes each level only
+//!   inside the bounding box that the finer level's bilinear taps reach from the target's
+//!   bounding box, stored compactly over that box, and level 0 only on each row's span
+//!   of target pixels. The horizontal bilinear step runs over pairs of fine columns with
+//!   unclamped taps as one branch-free loop (the clamped edges apart). Levels are kept
+//!   interleaved (`[f32; 4]` per pixel, weight apart), so every loop is over contiguous
+//!   lanes. [`inpainted_region_with`] serves the secure blur: the inpainted copy of just
+//!   the box the blur reads.
+//! * **No allocation per call.** Fresh zeroed pages cost more than the arithmetic (the
+//!   first version spent most of its time faulting them in), so every buffer lives in a
+//!   thread-local [`Scratch`], taken for the call and given back, grown and never cleared:
+//!   every loop writes all the cells it later reads.
 //! * **Grain** is keyed noise of amplitude `grain` levels on RGB, a function of (key, zoom,
 //!   world pixel) only: one PRF call per image derives a 64-bit seed, then a murmur3
 //!   finaliser per row and per pixel; it is added after rounding, in integers.
@@ -864,8 +873,8 @@ pub(crate) fn inpainted_region_with(
                 let Some((a, b)) = span(f) else { continue };
                 let (x0, x1) = (fbox.x0 + a, fbox.x0 + b);
                 level0_row(s, y, x0, x1);
-                let o = &mut out[(y - region.y0) * rw + x0 - region.x0
-                    ..(y - region.y0) * rw + x1 - region.x0];
+                let o = &mut out
+                    [(y - region.y0) * rw + x0 - region.x0..(y - region.y0) * rw + x1 - region.x0];
                 let f = &f[a..b];
                 for ((o, &fb), u) in o.iter_mut().zip(f).zip(&s.u[..x1 - x0]) {
                     let v = round_px(*u, premul);
