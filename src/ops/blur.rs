@@ -28,12 +28,16 @@
 //!   at the end.
 //! * **Speed.** The vertical pass runs down the rows with one running sum per column and
 //!   channel, so every step is one elementwise loop over a whole row of `u16` lanes (SIMD
-//!   over the row). The horizontal passes run the same loop on a transposed copy
-//!   (pixels of 4 channels moved as one `u64`), so they are SIMD over many rows with the
-//!   four channels interleaved. The operators only need the target pixels: they blur only
-//!   the target's bounding box plus the reach of the passes (`3 (r + 1)` each way), each
-//!   pass computing only the rows or columns later passes read, which is exact (the
-//!   edge clamping is that of the whole image).
+//!   over the row, `u32` sums). The horizontal passes run the same loop on a transposed
+//!   copy (pixels of 4 channels moved as one `[u16; 4]`), so they are SIMD over many rows
+//!   with the four channels interleaved; the transposes go by 8x8-pixel blocks (a plain
+//!   column walk strides by a multiple of 4 KiB on power-of-two tiles and thrashes the
+//!   cache). The operators only need the target pixels: they blur only the target's
+//!   bounding box plus the reach of the passes (`3 (r + 1)` each way), each pass computing
+//!   only the rows or columns later passes read, which is exact (the edge clamping is that
+//!   of the whole image), and they inpaint only that region of the copy
+//!   ([`super::inpaint::inpainted_region_with`]). All buffers are thread-local scratch,
+//!   reused from call to call (fresh zeroed pages cost more than the blur).
 //! * **Security.** [`secure_blur`] blurs a copy in which every forbidden pixel was replaced
 //!   by [`super::inpaint`] (grain 0): the blur then reads only pixels that are functions
 //!   of the readable ones. [`cosmetic_blur`] does the same with the forbidden pixels of
@@ -174,7 +178,9 @@ impl Sample for u16 {
     }
 }
 
-/// Rows `[y0, y0 + rows)` of `n` lanes each, tight.
+/// Rows `[y0, y0 + rows)` of `n` lanes each, tight (the storage may be longer: it is
+/// reused from call to call, and only the rows set by the last `reset` are meaningful).
+#[derive(Default)]
 struct Buf {
     /// First row held.
     y0: usize,
@@ -185,12 +191,14 @@ struct Buf {
 }
 
 impl Buf {
-    /// A zeroed buffer for rows `[y0, y1)` of `n` lanes.
-    fn new(y0: usize, y1: usize, n: usize) -> Buf {
-        Buf {
-            y0,
-            n,
-            data: vec![0; (y1 - y0) * n],
+    /// Makes room for rows `[y0, y1)` of `n` lanes (contents unspecified: every pass writes
+    /// all the rows it owns before anything reads them).
+    fn reset(&mut self, y0: usize, y1: usize, n: usize) {
+        self.y0 = y0;
+        self.n = n;
+        let len = (y1 - y0) * n;
+        if self.data.len() < len {
+            self.data.resize(len, 0);
         }
     }
 
@@ -199,6 +207,27 @@ impl Buf {
     fn row(&self, y: usize) -> &[u16] {
         &self.data[(y - self.y0) * self.n..(y - self.y0 + 1) * self.n]
     }
+}
+
+/// The reusable buffers of the fast path (one set per thread): after the first call of a
+/// given size, a blur allocates nothing (fresh zeroed pages cost more than the blur).
+#[derive(Default)]
+struct Scratch {
+    /// Running sums, one per lane.
+    sums: Vec<u32>,
+    /// Vertical passes 1 to 3.
+    v: [Buf; 3],
+    /// The transposed copy.
+    t: Buf,
+    /// Horizontal passes 1 to 3 (on the transposed copy).
+    hz: [Buf; 3],
+    /// The inpainted copy of the region the blur reads.
+    work: Vec<u8>,
+}
+
+thread_local! {
+    /// The scratch buffers of this thread (taken for the duration of a call).
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 /// One pass down the rows (fast path): rows `[y0, y1)` of `out` from the rows `src(y)` of a
@@ -257,61 +286,108 @@ pub(crate) struct Rect {
     pub y1: usize,
 }
 
-/// The blur of the tight RGBA8 image `src` (`w x h`) on `rect` (fast path): returns the
-/// result transposed, one row of `4 * (rect.y1 - rect.y0)` 8.8 lanes per column
-/// `rect.x0..rect.x1` (a [`Buf`] whose rows are columns).
+impl Rect {
+    /// `self` grown by `m` each way, clipped to `w x h`.
+    fn grow(self, m: usize, w: usize, h: usize) -> Rect {
+        Rect {
+            x0: self.x0.saturating_sub(m),
+            x1: (self.x1 + m).min(w),
+            y0: self.y0.saturating_sub(m),
+            y1: (self.y1 + m).min(h),
+        }
+    }
+}
+
+/// Side of the square blocks of the transposes, in pixels.
+const TB: usize = 8;
+
+/// The blur of a `w x h` RGBA8 image on `rect` (fast path), reading the image from `src`,
+/// a tight copy of its box `reg` (which must hold `rect` grown by `3 (r + 1)`, clipped).
+/// Leaves the result transposed in `s.hz[2]`: one row of `4 * (rect.y1 - rect.y0)` 8.8
+/// lanes per column `rect.x0..rect.x1`.
 #[inline(always)]
-fn blur_rect(src: &[u8], w: usize, h: usize, k: Kernel, rect: Rect) -> Buf {
+fn blur_rect(s: &mut Scratch, src: &[u8], reg: Rect, w: usize, h: usize, k: Kernel, rect: Rect) {
     let reach = k.r + 1;
     let grow = |a: usize, b: usize, m: usize, len: usize| (a.saturating_sub(m), (b + m).min(len));
     let (xa, xb) = grow(rect.x0, rect.x1, 3 * reach, w);
     let n = 4 * (xb - xa);
-    let mut sums = Vec::new();
+    let rw = 4 * (reg.x1 - reg.x0);
+    let Scratch { sums, v, t, hz, .. } = s;
+    let [v1, v2, v3] = v;
+    let [h1, h2, h3] = hz;
     // Vertical passes on columns [xa, xb), each on the rows the next one reads.
     let (y0, y1) = grow(rect.y0, rect.y1, 2 * reach, h);
-    let mut v1 = Buf::new(y0, y1, n);
+    v1.reset(y0, y1, n);
     vpass(
-        |y| &src[4 * (y * w + xa)..4 * (y * w + xb)],
+        |y| {
+            let o = (y - reg.y0) * rw + 4 * (xa - reg.x0);
+            &src[o..o + n]
+        },
         h,
-        &mut v1,
+        v1,
         y1,
         k,
-        &mut sums,
+        sums,
     );
     let (y0, y1) = grow(rect.y0, rect.y1, reach, h);
-    let mut v2 = Buf::new(y0, y1, n);
-    vpass(|y| v1.row(y), h, &mut v2, y1, k, &mut sums);
-    let mut v3 = Buf::new(rect.y0, rect.y1, n);
-    vpass(|y| v2.row(y), h, &mut v3, rect.y1, k, &mut sums);
-    drop((v1, v2));
-    // Transpose: one row per column x in [xa, xb), 4 lanes per image row.
-    let m = 4 * (rect.y1 - rect.y0);
-    let mut t = Buf::new(xa, xb, m);
+    v2.reset(y0, y1, n);
+    vpass(|y| v1.row(y), h, v2, y1, k, sums);
+    v3.reset(rect.y0, rect.y1, n);
+    vpass(|y| v2.row(y), h, v3, rect.y1, k, sums);
+    // Transpose in blocks of TB x TB pixels: one row per column x in [xa, xb), 4 lanes per
+    // image row.
+    let rows = rect.y1 - rect.y0;
+    let cols = xb - xa;
+    let m = 4 * rows;
+    t.reset(xa, xb, m);
     {
-        let (tp, _) = t.data.as_chunks_mut::<4>();
-        let rows = rect.y1 - rect.y0;
-        for (yi, row) in v3.data.chunks_exact(n).enumerate() {
-            let (px, _) = row.as_chunks::<4>();
-            for (xi, p) in px.iter().enumerate() {
-                tp[xi * rows + yi] = *p;
+        let (tp, _) = t.data[..cols * m].as_chunks_mut::<4>();
+        let (vp, _) = v3.data[..rows * n].as_chunks::<4>();
+        for yb in (0..rows).step_by(TB) {
+            let ye = (yb + TB).min(rows);
+            for xb0 in (0..cols).step_by(TB) {
+                let xe = (xb0 + TB).min(cols);
+                for y in yb..ye {
+                    let src = &vp[y * cols + xb0..y * cols + xe];
+                    for (i, p) in src.iter().enumerate() {
+                        tp[(xb0 + i) * rows + y] = *p;
+                    }
+                }
             }
         }
     }
     // Horizontal passes, as vertical ones on the transposed copy.
     let (x0, x1) = grow(rect.x0, rect.x1, 2 * reach, w);
-    let mut h1 = Buf::new(x0, x1, m);
-    vpass(|x| t.row(x), w, &mut h1, x1, k, &mut sums);
+    h1.reset(x0, x1, m);
+    vpass(|x| t.row(x), w, h1, x1, k, sums);
     let (x0, x1) = grow(rect.x0, rect.x1, reach, w);
-    let mut h2 = Buf::new(x0, x1, m);
-    vpass(|x| h1.row(x), w, &mut h2, x1, k, &mut sums);
-    let mut h3 = Buf::new(rect.x0, rect.x1, m);
-    vpass(|x| h2.row(x), w, &mut h3, rect.x1, k, &mut sums);
-    h3
+    h2.reset(x0, x1, m);
+    vpass(|x| h1.row(x), w, h2, x1, k, sums);
+    h3.reset(rect.x0, rect.x1, m);
+    vpass(|x| h2.row(x), w, h3, rect.x1, k, sums);
+}
+
+/// Writes the transposed blur `t` of `rect` back in image order (rounded to 8 bits) through
+/// `put(x, y, pixel)`, in blocks of [`TB`] rows and columns so the reads stay in cache.
+#[inline(always)]
+fn untranspose(t: &Buf, rect: Rect, mut put: impl FnMut(usize, usize, [u8; 4])) {
+    let rows = rect.y1 - rect.y0;
+    for yb in (rect.y0..rect.y1).step_by(TB) {
+        let ye = (yb + TB).min(rect.y1);
+        for x in rect.x0..rect.x1 {
+            let col = &t.row(x).as_chunks::<4>().0[yb - rect.y0..ye - rect.y0];
+            debug_assert!(col.len() <= rows);
+            for (i, p) in col.iter().enumerate() {
+                put(x, yb + i, p.map(to8));
+            }
+        }
+    }
 }
 
 /// The fast path at CPU level `arch`: equal to [`blur_ref`].
 pub(crate) fn blur_with(arch: Arch, buf: &mut [u8], w: u32, h: u32, sigma: f32) {
     struct Run<'a> {
+        s: &'a mut Scratch,
         buf: &'a mut [u8],
         w: usize,
         h: usize,
@@ -321,27 +397,30 @@ pub(crate) fn blur_with(arch: Arch, buf: &mut [u8], w: u32, h: u32, sigma: f32) 
         type Output = ();
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, _simd: S) {
-            let Run { buf, w, h, k } = self;
+            let Run { s, buf, w, h, k } = self;
             let rect = Rect {
                 x0: 0,
                 x1: w,
                 y0: 0,
                 y1: h,
             };
-            let t = blur_rect(buf, w, h, k, rect);
-            for x in 0..w {
-                let col = t.row(x).as_chunks::<4>().0;
-                for (y, p) in col.iter().enumerate() {
-                    let o = 4 * (y * w + x);
-                    buf[o..o + 4].copy_from_slice(&p.map(to8));
-                }
-            }
+            blur_rect(s, buf, rect, w, h, k, rect);
+            let (px, _) = buf.as_chunks_mut::<4>();
+            untranspose(&s.hz[2], rect, |x, y, p| px[y * w + x] = p);
         }
     }
     let (w, h) = (w as usize, h as usize);
     assert_eq!(buf.len(), 4 * w * h, "tight RGBA8 buffer expected");
     let Some(k) = kernel(sigma) else { return };
-    arch.dispatch(Run { buf, w, h, k });
+    let mut s = SCRATCH.with(|c| c.take());
+    arch.dispatch(Run {
+        s: &mut s,
+        buf,
+        w,
+        h,
+        k,
+    });
+    SCRATCH.with(|c| *c.borrow_mut() = s);
 }
 
 /// Blurs at the CPU level [`crate::simd`] picks.
@@ -377,23 +456,13 @@ fn bbox(target: &[u8], w: usize) -> Option<Rect> {
     r
 }
 
-/// The tight copy of `img` with every forbidden pixel inpainted (grain 0).
-fn inpainted_copy(
-    arch: Option<Arch>,
-    img: &ImageViewMut<'_>,
-    frame: &OpFrame<'_>,
-    color: [u8; 3],
-) -> Vec<u8> {
+/// The tight copy of `img` with every forbidden pixel inpainted (grain 0; reference).
+fn inpainted_copy(img: &ImageViewMut<'_>, frame: &OpFrame<'_>, color: [u8; 3]) -> Vec<u8> {
     let (w, h) = (img.width(), img.height());
     let mut work = img.to_vec();
     let mut view = ImageViewMut::new(&mut work, w, h, 4 * w as usize, img.alpha())
         .expect("a tight copy of a valid image");
-    match arch {
-        Some(arch) => {
-            super::inpaint::inpaint_with(arch, &mut view, frame.forbidden, frame, 0, color)
-        }
-        None => super::inpaint::inpaint_ref(&mut view, frame.forbidden, frame, 0, color),
-    }
+    super::inpaint::inpaint_ref(&mut view, frame.forbidden, frame, 0, color);
     work
 }
 
@@ -418,53 +487,81 @@ pub(crate) fn secure_blur_with(
     color: [u8; 3],
 ) {
     struct Run<'a, 'b> {
+        s: &'a mut Scratch,
         img: &'a mut ImageViewMut<'b>,
         target: &'a [u8],
-        work: &'a [u8],
         k: Kernel,
         rect: Rect,
+        reg: Rect,
     }
     impl WithSimd for Run<'_, '_> {
         type Output = ();
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, _simd: S) {
             let Run {
+                s,
                 img,
                 target,
-                work,
                 k,
                 rect,
+                reg,
             } = self;
             let (w, h) = (img.width() as usize, img.height() as usize);
-            let t = blur_rect(work, w, h, k, rect);
-            let rows = rect.y1 - rect.y0;
-            // Back to image order in blocks of 8 rows, so the transposed reads stay in cache.
-            for yb in (rect.y0..rect.y1).step_by(8) {
-                for x in rect.x0..rect.x1 {
-                    let col = &t.row(x).as_chunks::<4>().0[..rows];
-                    for y in yb..(yb + 8).min(rect.y1) {
-                        if target[y * w + x] != 0 {
-                            img.pixels_mut(y as u32)[x] = col[y - rect.y0].map(to8);
-                        }
+            let work = std::mem::take(&mut s.work);
+            blur_rect(s, &work, reg, w, h, k, rect);
+            s.work = work;
+            untranspose(&s.hz[2], rect, |x, y, p| {
+                if target[y * w + x] != 0 {
+                    img.pixels_mut(y as u32)[x] = p;
+                }
+            });
+        }
+    }
+    check(img, target, frame);
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let Some(rect) = bbox(target, w) else { return };
+    let k = kernel(sigma_px);
+    // The region the blur reads: the target's box grown by the reach of the six passes.
+    let reg = rect.grow(k.map_or(0, |k| 3 * (k.r + 1)), w, h);
+    let mut s = SCRATCH.with(|c| c.take());
+    super::inpaint::inpainted_region_with(
+        arch,
+        &*img,
+        frame,
+        color,
+        super::inpaint::Rect {
+            x0: reg.x0,
+            x1: reg.x1,
+            y0: reg.y0,
+            y1: reg.y1,
+        },
+        &mut s.work,
+    );
+    match k {
+        None => {
+            let rw = reg.x1 - reg.x0;
+            let (src, _) = s.work.as_chunks::<4>();
+            for y in reg.y0..reg.y1 {
+                let row = &mut img.pixels_mut(y as u32)[reg.x0..reg.x1];
+                let t = &target[y * w + reg.x0..y * w + reg.x1];
+                let q = &src[(y - reg.y0) * rw..(y - reg.y0 + 1) * rw];
+                for ((p, q), &m) in row.iter_mut().zip(q).zip(t) {
+                    if m != 0 {
+                        *p = *q;
                     }
                 }
             }
         }
-    }
-    check(img, target, frame);
-    let w = img.width() as usize;
-    let Some(rect) = bbox(target, w) else { return };
-    let work = inpainted_copy(Some(arch), img, frame, color);
-    match kernel(sigma_px) {
-        None => write_target(img, target, &work),
         Some(k) => arch.dispatch(Run {
+            s: &mut s,
             img,
             target,
-            work: &work,
             k,
             rect,
+            reg,
         }),
     }
+    SCRATCH.with(|c| *c.borrow_mut() = s);
     clamp_premultiplied(img, target);
 }
 
@@ -498,7 +595,7 @@ pub(crate) fn secure_blur_ref(
 ) {
     check(img, target, frame);
     let (w, h) = (img.width(), img.height());
-    let mut work = inpainted_copy(None, img, frame, color);
+    let mut work = inpainted_copy(img, frame, color);
     blur_ref(&mut work, w, h, sigma_px);
     write_target(img, target, &work);
     clamp_premultiplied(img, target);

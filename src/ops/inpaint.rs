@@ -19,12 +19,21 @@
 //! * **Exact fast path.** The arithmetic is `f32` with one fixed order of operations (no
 //!   `mul_add`, no reassociation), so the fast path ([`inpaint_with`]) equals the reference
 //!   ([`inpaint_ref`]) bit for bit at every CPU level. The level-0 pull sums integers
-//!   (exact in any order), so the fast path does it in `u16` lanes over whole rows.
+//!   (exact in any order), so the fast path does each 2x2 cell in one pass, the four
+//!   channels at once in the 16-bit fields of a `u64` (SWAR).
 //! * **Only what the target needs.** The pull is complete (every readable pixel counts at
-//!   the top), but the push computes each level only inside the bounding box that the
-//!   finer level's bilinear taps reach from the target's bounding box, and level 0 only at
-//!   target pixels. Levels are kept interleaved (`[f32; 4]` per pixel, weight apart), so
-//!   every loop is over contiguous lanes.
+//!   the top, so no exact shortcut exists there), but the push computes each level only
+//!   inside the bounding box that the finer level's bilinear taps reach from the target's
+//!   bounding box, stored compactly over that box, and level 0 only on each row's span
+//!   of target pixels. The horizontal bilinear step runs over pairs of fine columns with
+//!   unclamped taps as one branch-free loop (the clamped edges apart). Levels are kept
+//!   interleaved (`[f32; 4]` per pixel, weight apart), so every loop is over contiguous
+//!   lanes. [`inpainted_region_with`] serves the secure blur: the inpainted copy of just
+//!   the box the blur reads.
+//! * **No allocation per call.** Fresh zeroed pages cost more than the arithmetic (the
+//!   first version spent most of its time faulting them in), so every buffer lives in a
+//!   thread-local [`Scratch`], taken for the call and given back, grown and never cleared:
+//!   every loop writes all the cells it later reads.
 //! * **Grain** is keyed noise of amplitude `grain` levels on RGB, a function of (key, zoom,
 //!   world pixel) only: one PRF call per image derives a 64-bit seed, then a murmur3
 //!   finaliser per row and per pixel; it is added after rounding, in integers.
@@ -34,7 +43,7 @@
 use pulp::{Arch, WithSimd};
 
 use super::{OpFrame, clamp_premultiplied, opaque};
-use crate::image::ImageViewMut;
+use crate::image::{AlphaMode, ImageViewMut};
 
 /// One level of the pyramid: `p` (value times weight, RGBA) and the weight `wt`.
 struct Level {
@@ -298,12 +307,24 @@ fn span(t: &[u8]) -> Option<(usize, usize)> {
 }
 
 /// A box `[x0, x1) x [y0, y1)`.
-#[derive(Clone, Copy, Debug)]
-struct Rect {
-    x0: usize,
-    x1: usize,
-    y0: usize,
-    y1: usize,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Rect {
+    /// First column.
+    pub(crate) x0: usize,
+    /// One past the last column.
+    pub(crate) x1: usize,
+    /// First row.
+    pub(crate) y0: usize,
+    /// One past the last row.
+    pub(crate) y1: usize,
+}
+
+impl Rect {
+    /// Width in cells.
+    #[inline(always)]
+    fn w(&self) -> usize {
+        self.x1 - self.x0
+    }
 }
 
 /// The box of coarse cells (of a `cw x ch` level) that the bilinear taps of the fine box
@@ -318,99 +339,154 @@ fn coarse_rect(r: Rect, cw: usize, ch: usize) -> Rect {
     }
 }
 
-/// Level 1 of the pyramid straight from the image (fast path): integer sums of the
-/// readable pixels, whole rows at a time.
+/// The first `n` elements of `v`, grown (never shrunk, never cleared) to hold them: the
+/// fast path writes every element it reads, so stale contents never matter.
 #[inline(always)]
-fn pull0_fast(
-    img: &ImageViewMut<'_>,
-    forb: &[u8],
-    rows: &mut [[u16; 4]],
-    cnt: &mut [u16],
-) -> Level {
+fn slot<T: Copy + Default>(v: &mut Vec<T>, n: usize) -> &mut [T] {
+    if v.len() < n {
+        v.resize(n, T::default());
+    }
+    &mut v[..n]
+}
+
+/// The reusable buffers of the fast path (one set per thread, see [`SCRATCH`]): after the
+/// first call of a given size, an inpaint allocates nothing.
+#[derive(Default)]
+struct Scratch {
+    /// Size of each pyramid level, level 1 first.
+    dims: Vec<(usize, usize)>,
+    /// `p` of each level (level 1 first), row-major.
+    p: Vec<Vec<[f32; 4]>>,
+    /// Weight of each level.
+    wt: Vec<Vec<f32>>,
+    /// Vertical pair sums of a level.
+    vs: Vec<[f32; 4]>,
+    /// Vertical pair weights of a level.
+    vw: Vec<f32>,
+    /// The box of each level the push computes (level 1 first).
+    rects: Vec<Rect>,
+    /// Final colours of the coarser level, over its box (row-major, box width).
+    up: Vec<[f32; 4]>,
+    /// Final colours of the level being pushed, over its box.
+    cur: Vec<[f32; 4]>,
+    /// One coarse row after the vertical lerp.
+    r: Vec<[f32; 4]>,
+    /// One fine row of the bilinear upsampling.
+    u: Vec<[f32; 4]>,
+}
+
+thread_local! {
+    /// The scratch buffers of this thread (taken for the duration of a call).
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Takes this thread's scratch buffers.
+fn take_scratch() -> Scratch {
+    SCRATCH.with(|s| s.take())
+}
+
+/// Gives this thread's scratch buffers back.
+fn give_scratch(s: Scratch) {
+    SCRATCH.with(|c| *c.borrow_mut() = s);
+}
+
+/// The readable pixel `q` (0 when forbidden) with its four channels spread to the 16-bit
+/// fields of a `u64`, so that sums of up to 257 pixels add field by field (SWAR).
+#[inline(always)]
+fn spread(q: [u8; 4], m: u8) -> u64 {
+    let keep = 0u32.wrapping_sub(u32::from(m == 0));
+    let x = u64::from(u32::from_le_bytes(q) & keep);
+    let x = (x | (x << 16)) & 0x0000_ffff_0000_ffff;
+    (x | (x << 8)) & 0x00ff_00ff_00ff_00ff
+}
+
+/// A normalised level-1 cell from the SWAR sum `s` of its readable pixels and their count.
+#[inline(always)]
+fn norm_swar(s: u64, n: u32) -> ([f32; 4], f32) {
+    let f = |k: u32| ((s >> (16 * k)) & 0xffff) as u16;
+    norm(
+        [
+            f32::from(f(0)),
+            f32::from(f(1)),
+            f32::from(f(2)),
+            f32::from(f(3)),
+        ],
+        n as f32,
+    )
+}
+
+/// Level 1 of the pyramid straight from the image (fast path): integer sums of the
+/// readable pixels of each 2x2 cell (exact, so equal to the reference's order), the four
+/// channels summed at once in the 16-bit fields of a `u64`.
+#[inline(always)]
+fn pull0_fast(img: &ImageViewMut<'_>, forb: &[u8], p: &mut [[f32; 4]], wt: &mut [f32]) {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let (cw, ch) = (half(w), half(h));
-    let mut p = vec![[0f32; 4]; cw * ch];
-    let mut wt = vec![0f32; cw * ch];
-    let rows = &mut rows[..w];
-    let cnt = &mut cnt[..w];
+    let keep = |m: u8| u32::from(m == 0);
     for j in 0..ch {
-        // Vertical pair sums of the masked pixels.
-        for (dy, y) in (2 * j..(2 * j + 2).min(h)).enumerate() {
-            let src = img.pixels(y as u32);
-            let f = &forb[y * w..(y + 1) * w];
-            if dy == 0 {
-                for ((o, n), (q, &m)) in rows.iter_mut().zip(cnt.iter_mut()).zip(src.iter().zip(f))
-                {
-                    let keep = u16::from(m == 0);
-                    let k8 = 0u8.wrapping_sub(keep as u8);
-                    *o = [
-                        u16::from(q[0] & k8),
-                        u16::from(q[1] & k8),
-                        u16::from(q[2] & k8),
-                        u16::from(q[3] & k8),
-                    ];
-                    *n = keep;
-                }
-            } else {
-                for ((o, n), (q, &m)) in rows.iter_mut().zip(cnt.iter_mut()).zip(src.iter().zip(f))
-                {
-                    let keep = u16::from(m == 0);
-                    let k8 = 0u8.wrapping_sub(keep as u8);
-                    o[0] += u16::from(q[0] & k8);
-                    o[1] += u16::from(q[1] & k8);
-                    o[2] += u16::from(q[2] & k8);
-                    o[3] += u16::from(q[3] & k8);
-                    *n += keep;
-                }
-            }
-        }
-        // Horizontal pairs, normalised.
         let pr = &mut p[j * cw..(j + 1) * cw];
         let wr = &mut wt[j * cw..(j + 1) * cw];
-        let (pairs, tail) = rows.as_chunks::<2>();
-        let (npairs, ntail) = cnt.as_chunks::<2>();
-        for (((o, ow), q), n) in pr.iter_mut().zip(wr.iter_mut()).zip(pairs).zip(npairs) {
-            let s = [
-                f32::from(q[0][0] + q[1][0]),
-                f32::from(q[0][1] + q[1][1]),
-                f32::from(q[0][2] + q[1][2]),
-                f32::from(q[0][3] + q[1][3]),
-            ];
-            (*o, *ow) = norm(s, f32::from(n[0] + n[1]));
+        let ya = 2 * j;
+        let a = &img.pixels(ya as u32)[..w];
+        let fa = &forb[ya * w..(ya + 1) * w];
+        let (a2, at) = a.as_chunks::<2>();
+        let (fa2, fat) = fa.as_chunks::<2>();
+        if ya + 1 < h {
+            let b = &img.pixels(ya as u32 + 1)[..w];
+            let fb = &forb[(ya + 1) * w..(ya + 2) * w];
+            let (b2, bt) = b.as_chunks::<2>();
+            let (fb2, fbt) = fb.as_chunks::<2>();
+            for (((o, ow), (qa, ma)), (qb, mb)) in pr
+                .iter_mut()
+                .zip(wr.iter_mut())
+                .zip(a2.iter().zip(fa2))
+                .zip(b2.iter().zip(fb2))
+            {
+                let s = (spread(qa[0], ma[0]) + spread(qb[0], mb[0]))
+                    + (spread(qa[1], ma[1]) + spread(qb[1], mb[1]));
+                let n = (keep(ma[0]) + keep(mb[0])) + (keep(ma[1]) + keep(mb[1]));
+                (*o, *ow) = norm_swar(s, n);
+            }
+            if let (Some(qa), Some(&ma), Some(qb), Some(&mb)) =
+                (at.first(), fat.first(), bt.first(), fbt.first())
+            {
+                let s = spread(*qa, ma) + spread(*qb, mb);
+                (pr[cw - 1], wr[cw - 1]) = norm_swar(s, keep(ma) + keep(mb));
+            }
+        } else {
+            for ((o, ow), (qa, ma)) in pr.iter_mut().zip(wr.iter_mut()).zip(a2.iter().zip(fa2)) {
+                let s = spread(qa[0], ma[0]) + spread(qa[1], ma[1]);
+                (*o, *ow) = norm_swar(s, keep(ma[0]) + keep(ma[1]));
+            }
+            if let (Some(qa), Some(&ma)) = (at.first(), fat.first()) {
+                (pr[cw - 1], wr[cw - 1]) = norm_swar(spread(*qa, ma), keep(ma));
+            }
         }
-        if let (Some(q), Some(&n)) = (tail.first(), ntail.first()) {
-            let s = [
-                f32::from(q[0]),
-                f32::from(q[1]),
-                f32::from(q[2]),
-                f32::from(q[3]),
-            ];
-            (pr[cw - 1], wr[cw - 1]) = norm(s, f32::from(n));
-        }
-    }
-    Level {
-        w: cw,
-        h: ch,
-        p,
-        wt,
     }
 }
 
 /// The next coarser level (fast path): vertical pair sums over whole rows, then
 /// horizontal pairs, in the reference's order.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn pull_fast(f: &Level, vs: &mut [[f32; 4]], vw: &mut [f32]) -> Level {
-    let (cw, ch) = (half(f.w), half(f.h));
-    let mut p = vec![[0f32; 4]; cw * ch];
-    let mut wt = vec![0f32; cw * ch];
-    let vs = &mut vs[..f.w];
-    let vw = &mut vw[..f.w];
+fn pull_fast(
+    (fw, fh): (usize, usize),
+    fp: &[[f32; 4]],
+    fwt: &[f32],
+    vs: &mut [[f32; 4]],
+    vw: &mut [f32],
+    p: &mut [[f32; 4]],
+    wt: &mut [f32],
+) {
+    let (cw, ch) = (half(fw), half(fh));
+    let vs = &mut vs[..fw];
+    let vw = &mut vw[..fw];
     for j in 0..ch {
-        let a = &f.p[2 * j * f.w..(2 * j + 1) * f.w];
-        let aw = &f.wt[2 * j * f.w..(2 * j + 1) * f.w];
-        if 2 * j + 1 < f.h {
-            let b = &f.p[(2 * j + 1) * f.w..(2 * j + 2) * f.w];
-            let bw = &f.wt[(2 * j + 1) * f.w..(2 * j + 2) * f.w];
+        let a = &fp[2 * j * fw..(2 * j + 1) * fw];
+        let aw = &fwt[2 * j * fw..(2 * j + 1) * fw];
+        if 2 * j + 1 < fh {
+            let b = &fp[(2 * j + 1) * fw..(2 * j + 2) * fw];
+            let bw = &fwt[(2 * j + 1) * fw..(2 * j + 2) * fw];
             for (((o, ow), (x, xw)), (y, yw)) in vs
                 .iter_mut()
                 .zip(vw.iter_mut())
@@ -444,59 +520,182 @@ fn pull_fast(f: &Level, vs: &mut [[f32; 4]], vw: &mut [f32]) -> Level {
             (pr[cw - 1], wr[cw - 1]) = norm(s, n + 0.0);
         }
     }
-    Level {
-        w: cw,
-        h: ch,
-        p,
-        wt,
-    }
 }
 
-/// The coarse row interpolation of fine row `y` over coarse columns `[x0, x1)`:
-/// `r[i] = 0.75 * up[j][i] + 0.25 * up[j2][i]`.
+/// The vertical lerp of fine row `y` over the coarse box `ur` of a `uw x uh` level whose
+/// final colours `up` are stored over `ur`: `r[i - ur.x0] = 0.75 * up[j][i] + 0.25 *
+/// up[j2][i]`.
 #[inline(always)]
-fn row_lerp(
-    up: &[[f32; 4]],
-    uw: usize,
-    uh: usize,
-    y: usize,
-    x0: usize,
-    x1: usize,
-    r: &mut [[f32; 4]],
-) {
-    let (j, j2) = ((y >> 1).min(uh - 1), tap2(y, uh));
-    let a = &up[j * uw + x0..j * uw + x1];
-    let b = &up[j2 * uw + x0..j2 * uw + x1];
-    for ((o, a), b) in r[x0..x1].iter_mut().zip(a).zip(b) {
+fn row_lerp(up: &[[f32; 4]], ur: Rect, uh: usize, y: usize, r: &mut [[f32; 4]]) {
+    let n = ur.w();
+    let (j, j2) = ((y >> 1).min(uh - 1) - ur.y0, tap2(y, uh) - ur.y0);
+    let a = &up[j * n..(j + 1) * n];
+    let b = &up[j2 * n..(j2 + 1) * n];
+    for ((o, a), b) in r[..n].iter_mut().zip(a).zip(b) {
         *o = lerp(*a, *b);
     }
 }
 
-/// The final colours of level `l` inside `rect` (fast path), from the final colours `up` of
-/// the next coarser level (`uw x uh`, valid inside `urect`).
+/// The horizontal lerp of fine columns `[x0, x1)` from the coarse row `r` (stored from
+/// coarse column `rx0`, on an axis of `uw` cells): `u[x - x0] = lerp(r[x >> 1],
+/// r[tap2(x)])`. Interior pairs of columns `(2i, 2i + 1)` run as one branch-free loop.
 #[inline(always)]
-fn push_fast(
-    up: &[[f32; 4]],
-    uw: usize,
-    uh: usize,
-    urect: Rect,
-    l: &Level,
-    rect: Rect,
-    r: &mut [[f32; 4]],
-) -> Vec<[f32; 4]> {
-    let mut c = vec![[0f32; 4]; l.w * l.h];
-    for y in rect.y0..rect.y1 {
-        row_lerp(up, uw, uh, y, urect.x0, urect.x1, r);
-        let cr = &mut c[y * l.w + rect.x0..y * l.w + rect.x1];
-        let pr = &l.p[y * l.w + rect.x0..y * l.w + rect.x1];
-        let wr = &l.wt[y * l.w + rect.x0..y * l.w + rect.x1];
-        for (k, ((o, p), w)) in cr.iter_mut().zip(pr).zip(wr).enumerate() {
-            let x = rect.x0 + k;
-            let u = lerp(r[(x >> 1).min(uw - 1)], r[tap2(x, uw)]);
-            *o = blend(*p, *w, u);
+fn col_lerp(r: &[[f32; 4]], rx0: usize, uw: usize, x0: usize, x1: usize, u: &mut [[f32; 4]]) {
+    let u = &mut u[..x1 - x0];
+    let one = |x: usize| lerp(r[(x >> 1).min(uw - 1) - rx0], r[tap2(x, uw) - rx0]);
+    // Pairs with unclamped taps: 1 <= i <= uw - 2, both columns inside [x0, x1).
+    let ia = x0.div_ceil(2).max(1);
+    let ib = (x1 / 2).min(uw.saturating_sub(1));
+    if ia >= ib {
+        for (k, o) in u.iter_mut().enumerate() {
+            *o = one(x0 + k);
+        }
+        return;
+    }
+    for x in x0..2 * ia {
+        u[x - x0] = one(x);
+    }
+    let a = &r[ia - 1 - rx0..ib - 1 - rx0];
+    let b = &r[ia - rx0..ib - rx0];
+    let c = &r[ia + 1 - rx0..ib + 1 - rx0];
+    let (o, _) = u[2 * ia - x0..2 * ib - x0].as_chunks_mut::<2>();
+    for (((o, a), b), c) in o.iter_mut().zip(a).zip(b).zip(c) {
+        o[0] = lerp(*b, *a);
+        o[1] = lerp(*b, *c);
+    }
+    for x in 2 * ib..x1 {
+        u[x - x0] = one(x);
+    }
+}
+
+/// The pull-push pyramid of the fast path, in `s`: the full pull, then the push down to
+/// level 1 inside the boxes that level 0's bilinear taps reach from `bbox`. Afterwards
+/// `s.up` holds level 1's final colours over `s.rects[0]`. Returns `false` when no pixel
+/// is readable.
+#[inline(always)]
+fn pyramid(s: &mut Scratch, img: &ImageViewMut<'_>, forb: &[u8], bbox: Rect) -> bool {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    // Pull.
+    s.dims.clear();
+    let (mut lw, mut lh) = (half(w), half(h));
+    s.dims.push((lw, lh));
+    while lw > 1 || lh > 1 {
+        (lw, lh) = (half(lw), half(lh));
+        s.dims.push((lw, lh));
+    }
+    let nl = s.dims.len();
+    if s.p.len() < nl {
+        s.p.resize_with(nl, Vec::new);
+        s.wt.resize_with(nl, Vec::new);
+    }
+    {
+        let (cw, ch) = s.dims[0];
+        let p = slot(&mut s.p[0], cw * ch);
+        let wt = slot(&mut s.wt[0], cw * ch);
+        pull0_fast(img, forb, p, wt);
+    }
+    let vs = slot(&mut s.vs, half(w));
+    let vw = slot(&mut s.vw, half(w));
+    for k in 1..nl {
+        let (fd, cd) = (s.dims[k - 1], s.dims[k]);
+        let (fine_p, coarse_p) = s.p.split_at_mut(k);
+        let (fine_w, coarse_w) = s.wt.split_at_mut(k);
+        let p = slot(&mut coarse_p[0], cd.0 * cd.1);
+        let wt = slot(&mut coarse_w[0], cd.0 * cd.1);
+        pull_fast(
+            fd,
+            &fine_p[k - 1][..fd.0 * fd.1],
+            &fine_w[k - 1][..fd.0 * fd.1],
+            vs,
+            vw,
+            p,
+            wt,
+        );
+    }
+    let tw = s.wt[nl - 1][0];
+    if tw == 0.0 {
+        return false;
+    }
+    // The boxes each level must be known in: level 0's is the target's.
+    s.rects.clear();
+    let mut rect = bbox;
+    for &(cw, ch) in &s.dims {
+        rect = coarse_rect(rect, cw, ch);
+        s.rects.push(rect);
+    }
+    // Push from the top down to level 1.
+    let t = s.p[nl - 1][0];
+    s.up.clear();
+    s.up.push([t[0] / tw, t[1] / tw, t[2] / tw, t[3] / tw]);
+    let rw = slot(&mut s.r, half(w));
+    let uu = slot(&mut s.u, half(w));
+    for k in (0..nl - 1).rev() {
+        let (lw, _) = s.dims[k];
+        let (uw, uh) = s.dims[k + 1];
+        let (rect, ur) = (s.rects[k], s.rects[k + 1]);
+        let cur = slot(&mut s.cur, rect.w() * (rect.y1 - rect.y0));
+        let (p, wt) = (&s.p[k], &s.wt[k]);
+        for y in rect.y0..rect.y1 {
+            row_lerp(&s.up, ur, uh, y, rw);
+            col_lerp(rw, ur.x0, uw, rect.x0, rect.x1, uu);
+            let o = &mut cur[(y - rect.y0) * rect.w()..(y - rect.y0 + 1) * rect.w()];
+            let pr = &p[y * lw + rect.x0..y * lw + rect.x1];
+            let wr = &wt[y * lw + rect.x0..y * lw + rect.x1];
+            for (((o, p), w), u) in o.iter_mut().zip(pr).zip(wr).zip(uu.iter()) {
+                *o = blend(*p, *w, *u);
+            }
+        }
+        std::mem::swap(&mut s.up, &mut s.cur);
+    }
+    true
+}
+
+/// Level 0's upsampled colours of row `y` over columns `[x0, x1)` (inside the box the
+/// pyramid was built for), into `s.u`.
+#[inline(always)]
+fn level0_row(s: &mut Scratch, y: usize, x0: usize, x1: usize) {
+    let (uw, uh) = s.dims[0];
+    let ur = s.rects[0];
+    let r = slot(&mut s.r, ur.w());
+    row_lerp(&s.up, ur, uh, y, r);
+    let u = slot(&mut s.u, x1 - x0);
+    col_lerp(r, ur.x0, uw, x0, x1, u);
+}
+
+/// Rounds a colour to 8 bits (grain 0), clamping to alpha when `premul`.
+#[inline(always)]
+fn round_px(c: [f32; 4], premul: bool) -> [u8; 4] {
+    let mut o = c.map(|v| (v + 0.5) as u8);
+    if premul {
+        o[0] = o[0].min(o[3]);
+        o[1] = o[1].min(o[3]);
+        o[2] = o[2].min(o[3]);
+    }
+    o
+}
+
+/// The bounding box of the nonzero bytes of a `w`-wide mask.
+fn mask_bbox(target: &[u8], w: usize) -> Option<Rect> {
+    let mut bbox: Option<Rect> = None;
+    for (y, t) in target.chunks_exact(w).enumerate() {
+        if let Some((a, b)) = span(t) {
+            bbox = Some(match bbox {
+                None => Rect {
+                    x0: a,
+                    x1: b,
+                    y0: y,
+                    y1: y + 1,
+                },
+                Some(r) => Rect {
+                    x0: r.x0.min(a),
+                    x1: r.x1.max(b),
+                    y0: r.y0,
+                    y1: y + 1,
+                },
+            });
         }
     }
-    c
+    bbox
 }
 
 /// The fast path at CPU level `arch`: equal to [`inpaint_ref`].
@@ -509,113 +708,79 @@ pub(crate) fn inpaint_with(
     color: [u8; 3],
 ) {
     struct Run<'a, 'b, 'c> {
+        s: &'a mut Scratch,
         img: &'a mut ImageViewMut<'b>,
         target: &'a [u8],
         frame: &'a OpFrame<'c>,
         grain: u8,
         color: [u8; 3],
+        bbox: Rect,
     }
     impl WithSimd for Run<'_, '_, '_> {
         type Output = ();
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, _simd: S) {
             let Run {
+                s,
                 img,
                 target,
                 frame,
                 grain,
                 color,
+                bbox,
             } = self;
-            let (w, h) = (img.width() as usize, img.height() as usize);
-            // The target's bounding box and rows.
-            let mut bbox: Option<Rect> = None;
-            for y in 0..h {
-                if let Some((a, b)) = span(&target[y * w..(y + 1) * w]) {
-                    bbox = Some(match bbox {
-                        None => Rect {
-                            x0: a,
-                            x1: b,
-                            y0: y,
-                            y1: y + 1,
-                        },
-                        Some(r) => Rect {
-                            x0: r.x0.min(a),
-                            x1: r.x1.max(b),
-                            y0: r.y0,
-                            y1: y + 1,
-                        },
-                    });
-                }
-            }
-            let Some(bbox) = bbox else { return };
+            let w = img.width() as usize;
             let forb = frame.forbidden;
-            // Pull.
-            let mut rows = vec![[0u16; 4]; w];
-            let mut cnt = vec![0u16; w];
-            let mut levels = vec![pull0_fast(img, forb, &mut rows, &mut cnt)];
-            let mut vs = vec![[0f32; 4]; half(w)];
-            let mut vw = vec![0f32; half(w)];
-            while {
-                let l = levels.last().unwrap();
-                l.w > 1 || l.h > 1
-            } {
-                let next = pull_fast(levels.last().unwrap(), &mut vs, &mut vw);
-                levels.push(next);
-            }
-            let top = levels.last().unwrap();
-            if top.wt[0] == 0.0 {
+            if !pyramid(s, img, forb, bbox) {
                 super::fill::fill_ref(img, target, opaque(color, img.alpha()));
                 return;
             }
-            // The boxes each level must be known in: level 0's is the target's.
-            let mut rects = vec![coarse_rect(bbox, levels[0].w, levels[0].h)];
-            for l in &levels[1..] {
-                let r = *rects.last().unwrap();
-                rects.push(coarse_rect(r, l.w, l.h));
-            }
-            // Push down to level 1 (levels[0] is level 1 here).
-            let t = top.p[0];
-            let tw = top.wt[0];
-            let mut up = vec![[t[0] / tw, t[1] / tw, t[2] / tw, t[3] / tw]];
-            let (mut uw, mut uh) = (1usize, 1usize);
-            let mut urect = Rect {
-                x0: 0,
-                x1: 1,
-                y0: 0,
-                y1: 1,
-            };
-            let mut r = vec![[0f32; 4]; half(w)];
-            for k in (0..levels.len() - 1).rev() {
-                let l = &levels[k];
-                up = push_fast(&up, uw, uh, urect, l, rects[k], &mut r);
-                (uw, uh, urect) = (l.w, l.h, rects[k]);
-            }
             // Level 0, target pixels only.
-            let seed = grain_seed(frame);
+            let premul = img.alpha() == AlphaMode::Premultiplied;
+            let seed = if grain > 0 { grain_seed(frame) } else { 0 };
             for y in bbox.y0..bbox.y1 {
-                let t = &target[y * w + bbox.x0..y * w + bbox.x1];
-                if span(t).is_none() {
-                    continue;
-                }
-                row_lerp(&up, uw, uh, y, urect.x0, urect.x1, &mut r);
-                let rh = row_hash(seed, frame.origin.1.wrapping_add(y as u64));
-                let f = &forb[y * w + bbox.x0..y * w + bbox.x1];
-                let row = &mut img.pixels_mut(y as u32)[bbox.x0..bbox.x1];
-                for (k, ((q, &m), &fb)) in row.iter_mut().zip(t).zip(f).enumerate() {
-                    if m == 0 {
-                        continue;
+                let t = &target[y * w..(y + 1) * w];
+                let Some((x0, x1)) = span(t) else { continue };
+                level0_row(s, y, x0, x1);
+                let t = &t[x0..x1];
+                let f = &forb[y * w + x0..y * w + x1];
+                let row = &mut img.pixels_mut(y as u32)[x0..x1];
+                let u = &s.u[..x1 - x0];
+                if grain == 0 {
+                    for (((q, &m), &fb), u) in row.iter_mut().zip(t).zip(f).zip(u) {
+                        let c = if fb == 0 {
+                            [q[0] as f32, q[1] as f32, q[2] as f32, q[3] as f32]
+                        } else {
+                            *u
+                        };
+                        let v = round_px(c, premul);
+                        if m != 0 {
+                            *q = v;
+                        }
                     }
-                    let x = bbox.x0 + k;
-                    let c = if fb == 0 {
-                        [q[0] as f32, q[1] as f32, q[2] as f32, q[3] as f32]
-                    } else {
-                        lerp(r[(x >> 1).min(uw - 1)], r[tap2(x, uw)])
-                    };
-                    let hx = px_hash(rh, frame.origin.0.wrapping_add(x as u64));
-                    *q = finish(c, hx, grain);
+                } else {
+                    let rh = row_hash(seed, frame.origin.1.wrapping_add(y as u64));
+                    for (k, (((q, &m), &fb), u)) in row.iter_mut().zip(t).zip(f).zip(u).enumerate()
+                    {
+                        if m == 0 {
+                            continue;
+                        }
+                        let c = if fb == 0 {
+                            [q[0] as f32, q[1] as f32, q[2] as f32, q[3] as f32]
+                        } else {
+                            *u
+                        };
+                        let hx = px_hash(rh, frame.origin.0.wrapping_add((x0 + k) as u64));
+                        let mut v = finish(c, hx, grain);
+                        if premul {
+                            v[0] = v[0].min(v[3]);
+                            v[1] = v[1].min(v[3]);
+                            v[2] = v[2].min(v[3]);
+                        }
+                        *q = v;
+                    }
                 }
             }
-            clamp_premultiplied(img, target);
         }
     }
     check(img, target, frame);
@@ -624,13 +789,144 @@ pub(crate) fn inpaint_with(
         inpaint_ref(img, target, frame, grain, color);
         return;
     }
+    let Some(bbox) = mask_bbox(target, img.width() as usize) else {
+        return;
+    };
+    let mut s = take_scratch();
     arch.dispatch(Run {
+        s: &mut s,
         img,
         target,
         frame,
         grain,
         color,
+        bbox,
     });
+    give_scratch(s);
+}
+
+/// The tight RGBA8 copy of the box `region` of `img` in which every forbidden pixel is
+/// inpainted (grain 0, fallback `color`), at CPU level `arch`: equal to the same box of a
+/// whole copy of `img` inpainted by [`inpaint_ref`] with `forbidden` as target. Reads only
+/// readable pixels of `img`.
+pub(crate) fn inpainted_region_with(
+    arch: Arch,
+    img: &ImageViewMut<'_>,
+    frame: &OpFrame<'_>,
+    color: [u8; 3],
+    region: Rect,
+    out: &mut Vec<u8>,
+) {
+    struct Run<'a, 'b, 'c> {
+        s: &'a mut Scratch,
+        img: &'a ImageViewMut<'b>,
+        frame: &'a OpFrame<'c>,
+        color: [u8; 3],
+        region: Rect,
+        out: &'a mut [u8],
+    }
+    impl WithSimd for Run<'_, '_, '_> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, _simd: S) {
+            let Run {
+                s,
+                img,
+                frame,
+                color,
+                region,
+                out,
+            } = self;
+            let w = img.width() as usize;
+            let forb = frame.forbidden;
+            let rw = region.w();
+            let (out, _) = out.as_chunks_mut::<4>();
+            // The readable pixels as they are.
+            for y in region.y0..region.y1 {
+                let o = &mut out[(y - region.y0) * rw..(y - region.y0 + 1) * rw];
+                let src = &img.pixels(y as u32)[region.x0..region.x1];
+                let f = &forb[y * w + region.x0..y * w + region.x1];
+                for ((o, q), &fb) in o.iter_mut().zip(src).zip(f) {
+                    *o = if fb == 0 { *q } else { [0; 4] };
+                }
+            }
+            let Some(fbox) = mask_bbox_in(forb, w, region) else {
+                return;
+            };
+            if img.width() == 1 && img.height() == 1 || !pyramid(s, img, forb, fbox) {
+                // Nothing readable (a 1x1 forbidden image has nothing readable either).
+                let px = opaque(color, img.alpha());
+                for y in fbox.y0..fbox.y1 {
+                    let o = &mut out[(y - region.y0) * rw..(y - region.y0 + 1) * rw];
+                    let f = &forb[y * w + region.x0..y * w + region.x1];
+                    for (o, &fb) in o.iter_mut().zip(f) {
+                        if fb != 0 {
+                            *o = px;
+                        }
+                    }
+                }
+                return;
+            }
+            let premul = img.alpha() == AlphaMode::Premultiplied;
+            for y in fbox.y0..fbox.y1 {
+                let f = &forb[y * w + fbox.x0..y * w + fbox.x1];
+                let Some((a, b)) = span(f) else { continue };
+                let (x0, x1) = (fbox.x0 + a, fbox.x0 + b);
+                level0_row(s, y, x0, x1);
+                let o = &mut out
+                    [(y - region.y0) * rw + x0 - region.x0..(y - region.y0) * rw + x1 - region.x0];
+                let f = &f[a..b];
+                for ((o, &fb), u) in o.iter_mut().zip(f).zip(&s.u[..x1 - x0]) {
+                    let v = round_px(*u, premul);
+                    if fb != 0 {
+                        *o = v;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(
+        frame.forbidden.len(),
+        img.width() as usize * img.height() as usize,
+        "forbidden mask of the image's size expected"
+    );
+    out.clear();
+    out.resize(4 * region.w() * (region.y1 - region.y0), 0);
+    let mut s = take_scratch();
+    arch.dispatch(Run {
+        s: &mut s,
+        img,
+        frame,
+        color,
+        region,
+        out,
+    });
+    give_scratch(s);
+}
+
+/// The bounding box of the nonzero bytes of a `w`-wide mask inside `region`.
+fn mask_bbox_in(m: &[u8], w: usize, region: Rect) -> Option<Rect> {
+    let mut bbox: Option<Rect> = None;
+    for y in region.y0..region.y1 {
+        if let Some((a, b)) = span(&m[y * w + region.x0..y * w + region.x1]) {
+            let (a, b) = (a + region.x0, b + region.x0);
+            bbox = Some(match bbox {
+                None => Rect {
+                    x0: a,
+                    x1: b,
+                    y0: y,
+                    y1: y + 1,
+                },
+                Some(r) => Rect {
+                    x0: r.x0.min(a),
+                    x1: r.x1.max(b),
+                    y0: r.y0,
+                    y1: y + 1,
+                },
+            });
+        }
+    }
+    bbox
 }
 
 /// Inpaints at the CPU level [`crate::simd`] picks.
@@ -647,7 +943,6 @@ pub(crate) fn inpaint(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::image::AlphaMode;
     use crate::key::RedactionKey;
     use proptest::prelude::*;
     use proptest::test_runner::{Config, RngSeed, TestRunner};
