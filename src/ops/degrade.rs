@@ -33,13 +33,19 @@
 //!
 //! # Speed
 //!
-//! The fast path ([`degrade_with`]) reads every image row once: a branch-free select of the
-//! readable pixels, added into per-column `u16` running sums (flushed into the cell sums at
-//! the end of each cell row, or every 256 rows so that they cannot overflow). Cell values
-//! are then interpolated horizontally once per cell row into `u16` rows (`v * 256` fits),
-//! and each output row is one vertical blend of two such rows, `(h0 * (256 - wy) + h1 *
-//! wy + 32768) >> 16`, written with a masked select. All integer, so equal to the reference
-//! ([`degrade_ref`], plain per-pixel loops) exactly. `cell_px == 1` returns at once.
+//! The fast path ([`degrade_with`]) first finds each row's extent of target pixels (8 mask
+//! bytes at a time) and, from it, for each cell row the columns of the target pixels whose
+//! interpolation reads it. Only those cells are computed: a branch-free select of the
+//! readable pixels of their columns, added into per-column `u16` running sums (flushed into
+//! the cell sums at the end of each cell row, or every 256 rows so that they cannot
+//! overflow); cell rows nobody reads are skipped. If one of the needed cells has no readable
+//! pixel, every cell of the image is summed and the pull-push decides (a cell with
+//! readable pixels is its own mean, so the needed cells are enough otherwise). Needed cell
+//! values are interpolated horizontally once per cell row, over the needed columns only, into
+//! `u16` rows (`v * 256` fits), and each output row is one vertical blend of two such rows,
+//! `(h0 * (256 - wy) + h1 * wy + 32768) >> 16`, over its target extent, written with a
+//! masked select. All integer, so equal to the reference ([`degrade_ref`], plain per-pixel
+//! loops) exactly. `cell_px == 1` returns at once.
 //!
 //! The shared pieces ([`segments`], [`cell_sums`]) are used by `pixelate` too.
 
@@ -290,6 +296,169 @@ fn cell_pos(w: u64, cell_px: u64) -> (i64, u32) {
     )
 }
 
+/// The extent `[first, last + 1)` of the nonzero bytes of `m` (`(0, 0)` if none), tested 8
+/// bytes at a time.
+#[inline(always)]
+fn row_extent(m: &[u8]) -> (usize, usize) {
+    let (words, rest) = m.as_chunks::<8>();
+    let nz = |c: &[u8; 8]| u64::from_ne_bytes(*c) != 0;
+    let first = match words.iter().position(nz) {
+        Some(i) => 8 * i + words[i].iter().position(|&b| b != 0).unwrap_or(0),
+        None => match rest.iter().position(|&b| b != 0) {
+            Some(i) => 8 * words.len() + i,
+            None => return (0, 0),
+        },
+    };
+    let last = match rest.iter().rposition(|&b| b != 0) {
+        Some(i) => 8 * words.len() + i,
+        None => {
+            let i = words.iter().rposition(nz).unwrap_or(0);
+            8 * i + words[i].iter().rposition(|&b| b != 0).unwrap_or(0)
+        }
+    };
+    (first, last + 1)
+}
+
+/// The values of the cells some target pixel reads (`need[j]`: the columns of the target
+/// pixels reading cell row `j`), row-major over the runs; the other entries are left 0.
+/// `None` if one of them has no readable pixel (then the pull-push decides).
+#[inline(always)]
+fn needed_values(
+    img: &ImageViewMut<'_>,
+    target: &[u8],
+    forbidden: &[u8],
+    xs: &[Seg],
+    ys: &[Seg],
+    xi: &[(u32, u32, u32)],
+    need: &[(usize, usize)],
+) -> Option<Vec<[u8; 4]>> {
+    let w = img.width() as usize;
+    let nx = xs.len();
+    let mut vals = vec![[0u8; 4]; nx * ys.len()];
+    let mut col = vec![0u16; 4 * w];
+    let mut cnt = vec![0u16; w];
+    let mut racc = vec![Acc::default(); nx];
+    for (j, (ys, &(x0, x1))) in ys.iter().zip(need).enumerate() {
+        if x0 >= x1 {
+            continue;
+        }
+        let (ra, rb) = (xi[x0].0 as usize, xi[x1 - 1].1 as usize);
+        let (c0, c1) = (xs[ra].start, xs[rb].end);
+        let n = c1 - c0;
+        racc[ra..=rb].fill(Acc::default());
+        let mut rows = 0;
+        for y in ys.start..ys.end {
+            let t = &target[y * w + c0..y * w + c1];
+            let f = &forbidden[y * w + c0..y * w + c1];
+            let p = &img.row(y as u32)[4 * c0..4 * c1];
+            let (tc, tr) = t.as_chunks::<8>();
+            let (fc, fr) = f.as_chunks::<8>();
+            let (pc, pr) = p.as_chunks::<32>();
+            let (cc, cr) = col[..4 * n].as_chunks_mut::<32>();
+            let (nc, nr) = cnt[..n].as_chunks_mut::<8>();
+            for ((((t, f), p), a), m) in tc.iter().zip(fc).zip(pc).zip(cc).zip(nc) {
+                let mut sel = [0u8; 8];
+                for k in 0..8 {
+                    let r = u8::from((f[k] == 0) | (t[k] != 0));
+                    sel[k] = 0u8.wrapping_sub(r);
+                    m[k] = m[k].wrapping_add(u16::from(r));
+                }
+                for k in 0..32 {
+                    a[k] = a[k].wrapping_add(u16::from(p[k] & sel[k / 4]));
+                }
+            }
+            for ((((&t, &f), p), a), m) in tr
+                .iter()
+                .zip(fr)
+                .zip(pr.as_chunks::<4>().0)
+                .zip(cr.as_chunks_mut::<4>().0)
+                .zip(nr)
+            {
+                let r = u8::from((f == 0) | (t != 0));
+                let sel = 0u8.wrapping_sub(r);
+                *m = m.wrapping_add(u16::from(r));
+                for k in 0..4 {
+                    a[k] = a[k].wrapping_add(u16::from(p[k] & sel));
+                }
+            }
+            rows += 1;
+            if rows == 256 || y + 1 == ys.end {
+                for (xs, a) in xs[ra..=rb].iter().zip(&mut racc[ra..=rb]) {
+                    let (s0, s1) = (xs.start - c0, xs.end - c0);
+                    let mut s = [0u32; 4];
+                    for q in col[4 * s0..4 * s1].as_chunks::<4>().0 {
+                        for k in 0..4 {
+                            s[k] += u32::from(q[k]);
+                        }
+                    }
+                    let nn: u32 = cnt[s0..s1].iter().map(|&v| u32::from(v)).sum();
+                    for (ak, &sk) in a.sum.iter_mut().zip(&s) {
+                        *ak += u64::from(sk);
+                    }
+                    a.n += u64::from(nn);
+                }
+                col[..4 * n].fill(0);
+                cnt[..n].fill(0);
+                rows = 0;
+            }
+        }
+        for (v, a) in vals[j * nx + ra..=j * nx + rb]
+            .iter_mut()
+            .zip(&racc[ra..=rb])
+        {
+            if a.n == 0 {
+                return None;
+            }
+            *v = a.mean();
+        }
+    }
+    Some(vals)
+}
+
+/// Writes the target pixels of `row` (mask `tr`) as the vertical blend of the horizontally
+/// interpolated rows `h0`, `h1` (weight `wy` of `h1`, in 1/256).
+#[inline(always)]
+fn blend_row(row: &mut [[u8; 4]], tr: &[u8], h0: &[u16], h1: &[u16], wy: u32) {
+    let (rc, rr) = row.as_chunks_mut::<8>();
+    let (tc, trr) = tr.as_chunks::<8>();
+    let (h0c, h0r) = h0.as_chunks::<32>();
+    let (h1c, h1r) = h1.as_chunks::<32>();
+    let (w0, w1) = (256 - wy, wy);
+    for (((p, m), a), b) in rc.iter_mut().zip(tc).zip(h0c).zip(h1c) {
+        if u64::from_ne_bytes(*m) == 0 {
+            continue;
+        }
+        let mut o = [0u8; 32];
+        for k in 0..32 {
+            // Wrapping ops: no overflow (< 2^25), and no checks in the way of the
+            // vectoriser in builds with overflow checks.
+            o[k] = (u32::from(a[k])
+                .wrapping_mul(w0)
+                .wrapping_add(u32::from(b[k]).wrapping_mul(w1))
+                .wrapping_add(32768)
+                >> 16) as u8;
+        }
+        let o: &[[u8; 4]] = bytemuck::cast_slice(&o);
+        for ((q, &mk), &ok) in p.iter_mut().zip(m).zip(o) {
+            let sel = 0u32.wrapping_sub(u32::from(mk != 0));
+            let old = u32::from_ne_bytes(*q);
+            *q = ((old & !sel) | (u32::from_ne_bytes(ok) & sel)).to_ne_bytes();
+        }
+    }
+    for (((q, &mk), a), b) in rr
+        .iter_mut()
+        .zip(trr)
+        .zip(h0r.as_chunks::<4>().0)
+        .zip(h1r.as_chunks::<4>().0)
+    {
+        if mk != 0 {
+            for k in 0..4 {
+                q[k] = ((u32::from(a[k]) * w0 + u32::from(b[k]) * w1 + 32768) >> 16) as u8;
+            }
+        }
+    }
+}
+
 /// Scalar reference: the definition (see the module docs), pixel by pixel, with cells found
 /// by division and summed in a map.
 pub(crate) fn degrade_ref(
@@ -412,28 +581,57 @@ pub(crate) fn degrade_with(
             } = self;
             let (w, h) = (img.width() as usize, img.height() as usize);
             let t = u64::from(frame.tile_px.max(1));
+            // The extent `[x0, x1)` of each row's target pixels (empty: `x0 == x1`).
+            let ext: Vec<(usize, usize)> = (0..h)
+                .map(|y| row_extent(&target[y * w..(y + 1) * w]))
+                .collect();
+            if ext.iter().all(|&(a, b)| a == b) {
+                return;
+            }
             let xs = segments(frame.origin.0, w, t, c);
             let ys = segments(frame.origin.1, h, t, c);
-            let acc = cell_sums(img, target, frame.forbidden, &xs, &ys);
-            let vals = cell_values(&acc, &xs, &ys, opaque(color, img.alpha()));
             let xi = interp_axis(frame.origin.0, &xs, c);
             let yi = interp_axis(frame.origin.1, &ys, c);
             let nx = xs.len();
-            // Two cached horizontally interpolated cell rows (`v * 256`, fits u16).
+            // For each cell row: the columns `[x0, x1)` of the target pixels that read it.
+            let mut need = vec![(usize::MAX, 0usize); ys.len()];
+            for (&(x0, x1), &(j0, j1, _)) in ext.iter().zip(&yi) {
+                if x0 < x1 {
+                    for j in [j0 as usize, j1 as usize] {
+                        need[j] = (need[j].0.min(x0), need[j].1.max(x1));
+                    }
+                }
+            }
+            let fallback = opaque(color, img.alpha());
+            let vals = match needed_values(img, target, frame.forbidden, &xs, &ys, &xi, &need) {
+                Some(v) => v,
+                None => {
+                    // A needed cell is empty: the whole pull-push.
+                    let acc = cell_sums(img, target, frame.forbidden, &xs, &ys);
+                    cell_values(&acc, &xs, &ys, fallback)
+                }
+            };
+            // Two cached horizontally interpolated cell rows (`v * 256`, fits u16), each
+            // over the columns its cell row is needed for.
             let mut keys = [usize::MAX; 2];
             let mut hs = [vec![0u16; 4 * w], vec![0u16; 4 * w]];
             let load = |hrow: &mut Vec<u16>, j: usize| {
                 let vrow = &vals[j * nx..(j + 1) * nx];
-                for (o, &(i0, i1, wt)) in hrow.as_chunks_mut::<4>().0.iter_mut().zip(&xi) {
+                let (x0, x1) = need[j];
+                for (o, &(i0, i1, wt)) in hrow[4 * x0..4 * x1]
+                    .as_chunks_mut::<4>()
+                    .0
+                    .iter_mut()
+                    .zip(&xi[x0..x1])
+                {
                     let (v0, v1) = (vrow[i0 as usize], vrow[i1 as usize]);
                     for k in 0..4 {
                         o[k] = (u32::from(v0[k]) * (256 - wt) + u32::from(v1[k]) * wt) as u16;
                     }
                 }
             };
-            for (y, &(j0, j1, wy)) in yi.iter().enumerate() {
-                let tr = &target[y * w..(y + 1) * w];
-                if tr.iter().all(|&m| m == 0) {
+            for (y, (&(j0, j1, wy), &(x0, x1))) in yi.iter().zip(&ext).enumerate() {
+                if x0 == x1 {
                     continue;
                 }
                 let (j0, j1) = (j0 as usize, j1 as usize);
@@ -455,47 +653,10 @@ pub(crate) fn degrade_with(
                         s
                     }
                 };
-                let (h0, h1) = (&hs[s0], &hs[s1]);
-                let row = img.pixels_mut(y as u32);
-                let (rc, rr) = row.as_chunks_mut::<8>();
-                let (tc, trr) = tr.as_chunks::<8>();
-                let (h0c, h0r) = h0.as_chunks::<32>();
-                let (h1c, h1r) = h1.as_chunks::<32>();
-                let (w0, w1) = (256 - wy, wy);
-                for (((p, m), a), b) in rc.iter_mut().zip(tc).zip(h0c).zip(h1c) {
-                    if u64::from_ne_bytes(*m) == 0 {
-                        continue;
-                    }
-                    let mut o = [0u8; 32];
-                    for k in 0..32 {
-                        // Wrapping ops: no overflow (< 2^25), and no checks in the way of
-                        // the vectoriser in builds with overflow checks.
-                        o[k] = (u32::from(a[k])
-                            .wrapping_mul(w0)
-                            .wrapping_add(u32::from(b[k]).wrapping_mul(w1))
-                            .wrapping_add(32768)
-                            >> 16) as u8;
-                    }
-                    let o: &[[u8; 4]] = bytemuck::cast_slice(&o);
-                    for ((q, &mk), &ok) in p.iter_mut().zip(m).zip(o) {
-                        let sel = 0u32.wrapping_sub(u32::from(mk != 0));
-                        let old = u32::from_ne_bytes(*q);
-                        *q = ((old & !sel) | (u32::from_ne_bytes(ok) & sel)).to_ne_bytes();
-                    }
-                }
-                for (((q, &mk), a), b) in rr
-                    .iter_mut()
-                    .zip(trr)
-                    .zip(h0r.as_chunks::<4>().0)
-                    .zip(h1r.as_chunks::<4>().0)
-                {
-                    if mk != 0 {
-                        for k in 0..4 {
-                            q[k] =
-                                ((u32::from(a[k]) * w0 + u32::from(b[k]) * w1 + 32768) >> 16) as u8;
-                        }
-                    }
-                }
+                let (h0, h1) = (&hs[s0][4 * x0..4 * x1], &hs[s1][4 * x0..4 * x1]);
+                let tr = &target[y * w + x0..y * w + x1];
+                let row = &mut img.pixels_mut(y as u32)[x0..x1];
+                blend_row(row, tr, h0, h1, wy);
             }
         }
     }
