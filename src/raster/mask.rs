@@ -146,7 +146,11 @@ mod tests {
                 s ^= s << 13;
                 s ^= s >> 7;
                 s ^= s << 17;
-                *v = if s.is_multiple_of(3) { (s >> 40) as u8 | 1 } else { 0 };
+                *v = if s.is_multiple_of(3) {
+                    (s >> 40) as u8 | 1
+                } else {
+                    0
+                };
             }
             let mut naive = 0;
             for &v in m.as_bytes() {
