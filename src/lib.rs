@@ -193,7 +193,7 @@ pub mod bench_codec {
 ///
 /// Every wrapper takes the image as `&mut [u8]` with its width, height and stride (straight
 /// alpha), the masks as `width * height` bytes (nonzero = set), and the CPU level by name:
-/// `"scalar"` (baseline), `"avx2"` (x86-64-v3) or `"avx512"` (x86-64-v4), see [`has_level`].
+/// `"scalar"` (baseline), `"avx2"` (x86-64-v3) or `"avx512"` (x86-64-v4), see `has_level`.
 /// The image sits at world pixel (0, 0) of zoom 18, in 256-pixel tiles.
 #[cfg(feature = "bench")]
 #[doc(hidden)]

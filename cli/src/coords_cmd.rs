@@ -32,8 +32,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use tileredact::{
-    Datum, DatumTransform, PointAction, PointRedactor, PointRules, PointSummary, RedactionKey,
-    Region,
+    Datum, DatumTransform, PointAction, PointRedactor, PointRules, PointSummary, Region,
 };
 
 use crate::output::Output;
