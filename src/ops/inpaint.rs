@@ -373,6 +373,8 @@ struct Scratch {
     r: Vec<[f32; 4]>,
     /// One fine row of the bilinear upsampling.
     u: Vec<[f32; 4]>,
+    /// That row rounded to 8 bits.
+    q: Vec<[u8; 4]>,
 }
 
 thread_local! {
@@ -662,16 +664,57 @@ fn level0_row(s: &mut Scratch, y: usize, x0: usize, x1: usize) {
     col_lerp(r, ur.x0, uw, x0, x1, u);
 }
 
-/// Rounds a colour to 8 bits (grain 0), clamping to alpha when `premul`.
+/// `(v + 0.5) as u8` (NaN and negatives to 0, above 255 to 255), written so that it
+/// vectorises (a saturating `as` does not): clamp to `[0, 255]`, round to nearest by adding
+/// 2^23 (the integer lands in the low mantissa bits), and step down by one where that
+/// rounded up, which gives the floor.
 #[inline(always)]
-fn round_px(c: [f32; 4], premul: bool) -> [u8; 4] {
-    let mut o = c.map(|v| (v + 0.5) as u8);
+pub(crate) fn to_u8(v: f32) -> u8 {
+    const MAGIC: f32 = 8_388_608.0;
+    let t = (v + 0.5).max(0.0).min(255.0);
+    let m = t + MAGIC;
+    (m.to_bits().wrapping_sub(u32::from(m - MAGIC > t)) & 0xff) as u8
+}
+
+/// Rounds the colours `u` to 8 bits (grain 0) into `out`, clamping each colour channel to
+/// alpha when `premul`. Clamping before rounding equals clamping after (rounding is
+/// monotone), and the flat loops vectorise.
+#[inline(always)]
+fn round_row(u: &[[f32; 4]], premul: bool, out: &mut [[u8; 4]]) {
+    let out = &mut out[..u.len()];
     if premul {
-        o[0] = o[0].min(o[3]);
-        o[1] = o[1].min(o[3]);
-        o[2] = o[2].min(o[3]);
+        for (o, c) in out.iter_mut().zip(u) {
+            let a = c[3];
+            *o = [c[0].min(a), c[1].min(a), c[2].min(a), a].map(to_u8);
+        }
+    } else {
+        for (o, &v) in out.as_flattened_mut().iter_mut().zip(u.as_flattened()) {
+            *o = to_u8(v);
+        }
     }
-    o
+}
+
+/// Writes the rounded colours `v` to the pixels of `row` that are forbidden (`f != 0`) and
+/// targeted (`t != 0`); a readable target pixel keeps its value (clamped to its alpha when
+/// `premul`), exactly as rounding it through `f32` would give.
+#[inline(always)]
+fn write_row(row: &mut [[u8; 4]], t: &[u8], f: &[u8], v: &[[u8; 4]], premul: bool) {
+    let row = &mut row[..t.len()];
+    for (((q, &m), &fb), v) in row.iter_mut().zip(t).zip(f).zip(v) {
+        let put = 0u32.wrapping_sub(u32::from((m != 0) & (fb != 0)));
+        let old = u32::from_ne_bytes(*q);
+        *q = ((old & !put) | (u32::from_ne_bytes(*v) & put)).to_ne_bytes();
+    }
+    if premul {
+        for ((q, &m), &fb) in row.iter_mut().zip(t).zip(f) {
+            if m != 0 && fb == 0 {
+                let a = q[3];
+                q[0] = q[0].min(a);
+                q[1] = q[1].min(a);
+                q[2] = q[2].min(a);
+            }
+        }
+    }
 }
 
 /// The bounding box of the nonzero bytes of a `w`-wide mask.
@@ -747,17 +790,9 @@ pub(crate) fn inpaint_with(
                 let row = &mut img.pixels_mut(y as u32)[x0..x1];
                 let u = &s.u[..x1 - x0];
                 if grain == 0 {
-                    for (((q, &m), &fb), u) in row.iter_mut().zip(t).zip(f).zip(u) {
-                        let c = if fb == 0 {
-                            [q[0] as f32, q[1] as f32, q[2] as f32, q[3] as f32]
-                        } else {
-                            *u
-                        };
-                        let v = round_px(c, premul);
-                        if m != 0 {
-                            *q = v;
-                        }
-                    }
+                    let v = slot(&mut s.q, x1 - x0);
+                    round_row(u, premul, v);
+                    write_row(row, t, f, v, premul);
                 } else {
                     let rh = row_hash(seed, frame.origin.1.wrapping_add(y as u64));
                     for (k, (((q, &m), &fb), u)) in row.iter_mut().zip(t).zip(f).zip(u).enumerate()
@@ -876,11 +911,12 @@ pub(crate) fn inpainted_region_with(
                 let o = &mut out
                     [(y - region.y0) * rw + x0 - region.x0..(y - region.y0) * rw + x1 - region.x0];
                 let f = &f[a..b];
-                for ((o, &fb), u) in o.iter_mut().zip(f).zip(&s.u[..x1 - x0]) {
-                    let v = round_px(*u, premul);
-                    if fb != 0 {
-                        *o = v;
-                    }
+                let v = slot(&mut s.q, x1 - x0);
+                round_row(&s.u[..x1 - x0], premul, v);
+                for ((o, &fb), v) in o.iter_mut().zip(f).zip(v.iter()) {
+                    let put = 0u32.wrapping_sub(u32::from(fb != 0));
+                    let old = u32::from_ne_bytes(*o);
+                    *o = ((old & !put) | (u32::from_ne_bytes(*v) & put)).to_ne_bytes();
                 }
             }
         }
@@ -1013,6 +1049,39 @@ mod tests {
     /// that are not multiples of any lane count), strides with padding, random masks
     /// (target not always inside forbidden), both alpha modes, with and without grain;
     /// the reference writes only target pixels (never the padding).
+    #[test]
+    fn to_u8_equals_the_saturating_cast() {
+        let mut specials = vec![
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            -0.0,
+            0.0,
+            -0.5,
+            -0.49999997,
+            -1.0,
+            254.5,
+            255.0,
+            255.49998,
+            255.5,
+            256.0,
+            1e30,
+            -1e30,
+            f32::MIN_POSITIVE,
+        ];
+        // Every multiple of 1/64 and its neighbours one ulp either side, over [-2, 258].
+        let mut checked = 0usize;
+        for k in -128..=16512i32 {
+            let v = k as f32 / 64.0;
+            specials.extend([v, v.next_up(), v.next_down()]);
+        }
+        for v in specials {
+            assert_eq!(to_u8(v), (v + 0.5) as u8, "v = {v:?}");
+            checked += 1;
+        }
+        assert!(checked > 49_000, "{checked} values checked");
+    }
+
     #[test]
     fn fast_equals_reference() {
         const CASES: u32 = 96;
