@@ -337,6 +337,8 @@ fn needed_values(
     let mut vals = vec![[0u8; 4]; nx * ys.len()];
     let mut col = vec![0u16; 4 * w];
     let mut cnt = vec![0u16; w];
+    let mut sel = vec![0u32; w];
+    let mut q = vec![0u32; w];
     let mut racc = vec![Acc::default(); nx];
     for (j, (ys, &(x0, x1))) in ys.iter().zip(need).enumerate() {
         if x0 >= x1 {
@@ -351,35 +353,22 @@ fn needed_values(
             let t = &target[y * w + c0..y * w + c1];
             let f = &forbidden[y * w + c0..y * w + c1];
             let p = &img.row(y as u32)[4 * c0..4 * c1];
-            let (tc, tr) = t.as_chunks::<8>();
-            let (fc, fr) = f.as_chunks::<8>();
-            let (pc, pr) = p.as_chunks::<32>();
-            let (cc, cr) = col[..4 * n].as_chunks_mut::<32>();
-            let (nc, nr) = cnt[..n].as_chunks_mut::<8>();
-            for ((((t, f), p), a), m) in tc.iter().zip(fc).zip(pc).zip(cc).zip(nc) {
-                let mut sel = [0u8; 8];
-                for k in 0..8 {
-                    let r = u8::from((f[k] == 0) | (t[k] != 0));
-                    sel[k] = 0u8.wrapping_sub(r);
-                    m[k] = m[k].wrapping_add(u16::from(r));
-                }
-                for k in 0..32 {
-                    a[k] = a[k].wrapping_add(u16::from(p[k] & sel[k / 4]));
-                }
+            // Three flat passes the loop vectoriser turns into wide operations: the
+            // readable flag per pixel (and the counts), the pixels masked by it as whole
+            // `u32` lanes, and the masked bytes widened into the column sums.
+            let sel = &mut sel[..n];
+            for (((s, m), &t), &f) in sel.iter_mut().zip(cnt[..n].iter_mut()).zip(t).zip(f) {
+                let r = u32::from((f == 0) | (t != 0));
+                *s = 0u32.wrapping_sub(r);
+                *m = m.wrapping_add(r as u16);
             }
-            for ((((&t, &f), p), a), m) in tr
-                .iter()
-                .zip(fr)
-                .zip(pr.as_chunks::<4>().0)
-                .zip(cr.as_chunks_mut::<4>().0)
-                .zip(nr)
-            {
-                let r = u8::from((f == 0) | (t != 0));
-                let sel = 0u8.wrapping_sub(r);
-                *m = m.wrapping_add(u16::from(r));
-                for k in 0..4 {
-                    a[k] = a[k].wrapping_add(u16::from(p[k] & sel));
-                }
+            let q = &mut q[..n];
+            for ((o, px), &s) in q.iter_mut().zip(p.as_chunks::<4>().0).zip(sel.iter()) {
+                *o = u32::from_ne_bytes(*px) & s;
+            }
+            let qb: &[u8] = bytemuck::cast_slice(q);
+            for (a, &b) in col[..4 * n].iter_mut().zip(qb) {
+                *a = a.wrapping_add(u16::from(b));
             }
             rows += 1;
             if rows == 256 || y + 1 == ys.end {
@@ -416,46 +405,28 @@ fn needed_values(
 }
 
 /// Writes the target pixels of `row` (mask `tr`) as the vertical blend of the horizontally
-/// interpolated rows `h0`, `h1` (weight `wy` of `h1`, in 1/256).
+/// interpolated rows `h0`, `h1` (weight `wy` of `h1`, in 1/256), through `o` (scratch of at
+/// least `4 * row.len()` bytes): the blend of every lane, then a masked select of whole
+/// pixels, two flat loops that vectorise.
 #[inline(always)]
-fn blend_row(row: &mut [[u8; 4]], tr: &[u8], h0: &[u16], h1: &[u16], wy: u32) {
-    let (rc, rr) = row.as_chunks_mut::<8>();
-    let (tc, trr) = tr.as_chunks::<8>();
-    let (h0c, h0r) = h0.as_chunks::<32>();
-    let (h1c, h1r) = h1.as_chunks::<32>();
+fn blend_row(row: &mut [[u8; 4]], tr: &[u8], h0: &[u16], h1: &[u16], wy: u32, o: &mut [u32]) {
+    let n = row.len();
     let (w0, w1) = (256 - wy, wy);
-    for (((p, m), a), b) in rc.iter_mut().zip(tc).zip(h0c).zip(h1c) {
-        if u64::from_ne_bytes(*m) == 0 {
-            continue;
-        }
-        let mut o = [0u8; 32];
-        for k in 0..32 {
-            // Wrapping ops: no overflow (< 2^25), and no checks in the way of the
-            // vectoriser in builds with overflow checks.
-            o[k] = (u32::from(a[k])
-                .wrapping_mul(w0)
-                .wrapping_add(u32::from(b[k]).wrapping_mul(w1))
-                .wrapping_add(32768)
-                >> 16) as u8;
-        }
-        let o: &[[u8; 4]] = bytemuck::cast_slice(&o);
-        for ((q, &mk), &ok) in p.iter_mut().zip(m).zip(o) {
-            let sel = 0u32.wrapping_sub(u32::from(mk != 0));
-            let old = u32::from_ne_bytes(*q);
-            *q = ((old & !sel) | (u32::from_ne_bytes(ok) & sel)).to_ne_bytes();
-        }
+    let o = &mut o[..n];
+    let ob: &mut [u8] = bytemuck::cast_slice_mut(o);
+    for ((o, &a), &b) in ob.iter_mut().zip(&h0[..4 * n]).zip(&h1[..4 * n]) {
+        // Wrapping ops: no overflow (< 2^25), and no checks in the way of the vectoriser
+        // in builds with overflow checks.
+        *o = (u32::from(a)
+            .wrapping_mul(w0)
+            .wrapping_add(u32::from(b).wrapping_mul(w1))
+            .wrapping_add(32768)
+            >> 16) as u8;
     }
-    for (((q, &mk), a), b) in rr
-        .iter_mut()
-        .zip(trr)
-        .zip(h0r.as_chunks::<4>().0)
-        .zip(h1r.as_chunks::<4>().0)
-    {
-        if mk != 0 {
-            for k in 0..4 {
-                q[k] = ((u32::from(a[k]) * w0 + u32::from(b[k]) * w1 + 32768) >> 16) as u8;
-            }
-        }
+    for ((q, &m), &v) in row.iter_mut().zip(tr).zip(o.iter()) {
+        let sel = 0u32.wrapping_sub(u32::from(m != 0));
+        let old = u32::from_ne_bytes(*q);
+        *q = ((old & !sel) | (v & sel)).to_ne_bytes();
     }
 }
 
@@ -615,19 +586,34 @@ pub(crate) fn degrade_with(
             // over the columns its cell row is needed for.
             let mut keys = [usize::MAX; 2];
             let mut hs = [vec![0u16; 4 * w], vec![0u16; 4 * w]];
-            let load = |hrow: &mut Vec<u16>, j: usize| {
-                let vrow = &vals[j * nx..(j + 1) * nx];
+            let mut blended = vec![0u32; w];
+            // The horizontal interpolation in flat passes: per column, the two cells'
+            // values as whole pixels (gathered), then every lane blended with its column's
+            // weight (spread to the four lanes once per call).
+            let (i0s, i1s): (Vec<u32>, Vec<u32>) = xi.iter().map(|&(a, b, _)| (a, b)).unzip();
+            let wl: Vec<u16> = xi.iter().flat_map(|&(_, _, wt)| [wt as u16; 4]).collect();
+            let vals32: Vec<u32> = vals.iter().map(|v| u32::from_ne_bytes(*v)).collect();
+            let mut g = [vec![0u32; w], vec![0u32; w]];
+            let mut load = |hrow: &mut Vec<u16>, j: usize| {
+                let vrow = &vals32[j * nx..(j + 1) * nx];
                 let (x0, x1) = need[j];
-                for (o, &(i0, i1, wt)) in hrow[4 * x0..4 * x1]
-                    .as_chunks_mut::<4>()
-                    .0
+                let [g0, g1] = &mut g;
+                let (g0, g1) = (&mut g0[x0..x1], &mut g1[x0..x1]);
+                for ((a, b), (&i0, &i1)) in g0
                     .iter_mut()
-                    .zip(&xi[x0..x1])
+                    .zip(g1.iter_mut())
+                    .zip(i0s[x0..x1].iter().zip(&i1s[x0..x1]))
                 {
-                    let (v0, v1) = (vrow[i0 as usize], vrow[i1 as usize]);
-                    for k in 0..4 {
-                        o[k] = (u32::from(v0[k]) * (256 - wt) + u32::from(v1[k]) * wt) as u16;
-                    }
+                    (*a, *b) = (vrow[i0 as usize], vrow[i1 as usize]);
+                }
+                let (b0, b1): (&[u8], &[u8]) = (bytemuck::cast_slice(g0), bytemuck::cast_slice(g1));
+                for (((o, &v0), &v1), &wt) in hrow[4 * x0..4 * x1]
+                    .iter_mut()
+                    .zip(b0)
+                    .zip(b1)
+                    .zip(&wl[4 * x0..4 * x1])
+                {
+                    *o = u16::from(v0) * (256 - wt) + u16::from(v1) * wt;
                 }
             };
             for (y, (&(j0, j1, wy), &(x0, x1))) in yi.iter().zip(&ext).enumerate() {
@@ -656,7 +642,7 @@ pub(crate) fn degrade_with(
                 let (h0, h1) = (&hs[s0][4 * x0..4 * x1], &hs[s1][4 * x0..4 * x1]);
                 let tr = &target[y * w + x0..y * w + x1];
                 let row = &mut img.pixels_mut(y as u32)[x0..x1];
-                blend_row(row, tr, h0, h1, wy);
+                blend_row(row, tr, h0, h1, wy, &mut blended);
             }
         }
     }
