@@ -669,6 +669,7 @@ fn level0_row(s: &mut Scratch, y: usize, x0: usize, x1: usize) {
 /// 2^23 (the integer lands in the low mantissa bits), and step down by one where that
 /// rounded up, which gives the floor.
 #[inline(always)]
+#[allow(clippy::manual_clamp, reason = "clamp keeps NaN; max maps it to 0 like `as`")]
 pub(crate) fn to_u8(v: f32) -> u8 {
     const MAGIC: f32 = 8_388_608.0;
     let t = (v + 0.5).max(0.0).min(255.0);
