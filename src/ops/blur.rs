@@ -45,7 +45,7 @@
 
 use pulp::{Arch, WithSimd};
 
-use super::{DEFAULT_COLOR, OpFrame, clamp_premultiplied};
+use super::{DEFAULT_COLOR, OpFrame, Rect, clamp_premultiplied};
 use crate::image::ImageViewMut;
 
 /// The largest sigma in pixels; larger values are clamped to it.
@@ -273,31 +273,6 @@ fn vpass<'s, T: Sample + 's>(
     }
 }
 
-/// A box `[x0, x1) x [y0, y1)` of pixels.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Rect {
-    /// First column.
-    pub x0: usize,
-    /// One past the last column.
-    pub x1: usize,
-    /// First row.
-    pub y0: usize,
-    /// One past the last row.
-    pub y1: usize,
-}
-
-impl Rect {
-    /// `self` grown by `m` each way, clipped to `w x h`.
-    fn grow(self, m: usize, w: usize, h: usize) -> Rect {
-        Rect {
-            x0: self.x0.saturating_sub(m),
-            x1: (self.x1 + m).min(w),
-            y0: self.y0.saturating_sub(m),
-            y1: (self.y1 + m).min(h),
-        }
-    }
-}
-
 /// Side of the square blocks of the transposes, in pixels.
 const TB: usize = 8;
 
@@ -428,34 +403,6 @@ pub(crate) fn blur(buf: &mut [u8], w: u32, h: u32, sigma: f32) {
     blur_with(crate::simd::arch(), buf, w, h, sigma);
 }
 
-/// The bounding box of the nonzero bytes of a `w`-wide mask.
-fn bbox(target: &[u8], w: usize) -> Option<Rect> {
-    let mut r: Option<Rect> = None;
-    for (y, t) in target.chunks_exact(w).enumerate() {
-        let (Some(a), Some(b)) = (
-            t.iter().position(|&v| v != 0),
-            t.iter().rposition(|&v| v != 0),
-        ) else {
-            continue;
-        };
-        r = Some(match r {
-            None => Rect {
-                x0: a,
-                x1: b + 1,
-                y0: y,
-                y1: y + 1,
-            },
-            Some(r) => Rect {
-                x0: r.x0.min(a),
-                x1: r.x1.max(b + 1),
-                y0: r.y0,
-                y1: y + 1,
-            },
-        });
-    }
-    r
-}
-
 /// The tight copy of `img` with every forbidden pixel inpainted (grain 0; reference).
 fn inpainted_copy(img: &ImageViewMut<'_>, frame: &OpFrame<'_>, color: [u8; 3]) -> Vec<u8> {
     let (w, h) = (img.width(), img.height());
@@ -464,17 +411,6 @@ fn inpainted_copy(img: &ImageViewMut<'_>, frame: &OpFrame<'_>, color: [u8; 3]) -
         .expect("a tight copy of a valid image");
     super::inpaint::inpaint_ref(&mut view, frame.forbidden, frame, 0, color);
     work
-}
-
-/// Checks the buffer lengths of the contract.
-fn check(img: &ImageViewMut<'_>, target: &[u8], frame: &OpFrame<'_>) {
-    let n = img.width() as usize * img.height() as usize;
-    assert_eq!(target.len(), n, "target mask of {n} bytes expected");
-    assert_eq!(
-        frame.forbidden.len(),
-        n,
-        "forbidden mask of {n} bytes expected"
-    );
 }
 
 /// The secure blur at CPU level `arch` (the fast path of [`secure_blur_ref`]).
@@ -517,26 +453,16 @@ pub(crate) fn secure_blur_with(
             });
         }
     }
-    check(img, target, frame);
+    super::check_masks(img, target, frame);
     let (w, h) = (img.width() as usize, img.height() as usize);
-    let Some(rect) = bbox(target, w) else { return };
+    let Some(rect) = super::mask_bbox(target, w) else {
+        return;
+    };
     let k = kernel(sigma_px);
     // The region the blur reads: the target's box grown by the reach of the six passes.
     let reg = rect.grow(k.map_or(0, |k| 3 * (k.r + 1)), w, h);
     let mut s = SCRATCH.with(|c| c.take());
-    super::inpaint::inpainted_region_with(
-        arch,
-        &*img,
-        frame,
-        color,
-        super::inpaint::Rect {
-            x0: reg.x0,
-            x1: reg.x1,
-            y0: reg.y0,
-            y1: reg.y1,
-        },
-        &mut s.work,
-    );
+    super::inpaint::inpainted_region_with(arch, &*img, frame, color, reg, &mut s.work);
     match k {
         None => {
             let rw = reg.x1 - reg.x0;
@@ -593,7 +519,7 @@ pub(crate) fn secure_blur_ref(
     sigma_px: f32,
     color: [u8; 3],
 ) {
-    check(img, target, frame);
+    super::check_masks(img, target, frame);
     let (w, h) = (img.width(), img.height());
     let mut work = inpainted_copy(img, frame, color);
     blur_ref(&mut work, w, h, sigma_px);
@@ -632,7 +558,7 @@ pub(crate) fn cosmetic_blur_with(
     frame: &OpFrame<'_>,
     sigma_px: f32,
 ) {
-    check(img, target, frame);
+    super::check_masks(img, target, frame);
     let forbidden = others(target, frame.forbidden);
     let f = OpFrame {
         origin: frame.origin,

@@ -296,29 +296,6 @@ fn cell_pos(w: u64, cell_px: u64) -> (i64, u32) {
     )
 }
 
-/// The extent `[first, last + 1)` of the nonzero bytes of `m` (`(0, 0)` if none), tested 8
-/// bytes at a time.
-#[inline(always)]
-fn row_extent(m: &[u8]) -> (usize, usize) {
-    let (words, rest) = m.as_chunks::<8>();
-    let nz = |c: &[u8; 8]| u64::from_ne_bytes(*c) != 0;
-    let first = match words.iter().position(nz) {
-        Some(i) => 8 * i + words[i].iter().position(|&b| b != 0).unwrap_or(0),
-        None => match rest.iter().position(|&b| b != 0) {
-            Some(i) => 8 * words.len() + i,
-            None => return (0, 0),
-        },
-    };
-    let last = match rest.iter().rposition(|&b| b != 0) {
-        Some(i) => 8 * words.len() + i,
-        None => {
-            let i = words.iter().rposition(nz).unwrap_or(0);
-            8 * i + words[i].iter().rposition(|&b| b != 0).unwrap_or(0)
-        }
-    };
-    (first, last + 1)
-}
-
 /// The values of the cells some target pixel reads (`need[j]`: the columns of the target
 /// pixels reading cell row `j`), row-major over the runs; the other entries are left 0.
 /// `None` if one of them has no readable pixel (then the pull-push decides).
@@ -554,7 +531,7 @@ pub(crate) fn degrade_with(
             let t = u64::from(frame.tile_px.max(1));
             // The extent `[x0, x1)` of each row's target pixels (empty: `x0 == x1`).
             let ext: Vec<(usize, usize)> = (0..h)
-                .map(|y| row_extent(&target[y * w..(y + 1) * w]))
+                .map(|y| super::nonzero_span(&target[y * w..(y + 1) * w]).unwrap_or((0, 0)))
                 .collect();
             if ext.iter().all(|&(a, b)| a == b) {
                 return;

@@ -42,7 +42,9 @@
 
 use pulp::{Arch, WithSimd};
 
-use super::{OpFrame, clamp_premultiplied, opaque};
+use super::{
+    OpFrame, Rect, check_masks, clamp_premultiplied, mask_bbox, mask_bbox_in, nonzero_span, opaque,
+};
 use crate::image::{AlphaMode, ImageViewMut};
 
 /// One level of the pyramid: `p` (value times weight, RGBA) and the weight `wt`.
@@ -150,17 +152,6 @@ fn px_hash(row: u64, wx: u64) -> u64 {
     fmix64(row ^ wx)
 }
 
-/// Checks the buffer lengths of the contract.
-fn check(img: &ImageViewMut<'_>, target: &[u8], frame: &OpFrame<'_>) {
-    let n = img.width() as usize * img.height() as usize;
-    assert_eq!(target.len(), n, "target mask of {n} bytes expected");
-    assert_eq!(
-        frame.forbidden.len(),
-        n,
-        "forbidden mask of {n} bytes expected"
-    );
-}
-
 /// Scalar reference (the definition, plain per-pixel loops): every target pixel becomes
 /// the pull-push interpolation of the readable pixels, plus grain.
 pub(crate) fn inpaint_ref(
@@ -170,7 +161,7 @@ pub(crate) fn inpaint_ref(
     grain: u8,
     color: [u8; 3],
 ) {
-    check(img, target, frame);
+    check_masks(img, target, frame);
     let (w, h) = (img.width() as usize, img.height() as usize);
     let forb = frame.forbidden;
     // Level 0.
@@ -285,46 +276,6 @@ fn bilinear_ref(up: &[[f32; 4]], uw: usize, uh: usize, x: usize, y: usize) -> [f
     let r1 = lerp(up[j * uw + i], up[j2 * uw + i]);
     let r2 = lerp(up[j * uw + i2], up[j2 * uw + i2]);
     lerp(r1, r2)
-}
-
-/// First and one-past-last nonzero index of `t`, scanning 16 bytes at a time.
-#[inline(always)]
-fn span(t: &[u8]) -> Option<(usize, usize)> {
-    let (chunks, rest) = t.as_chunks::<16>();
-    let nz = |c: &[u8; 16]| u128::from_ne_bytes(*c) != 0;
-    let first_chunk = chunks.iter().position(nz);
-    let first = match first_chunk {
-        Some(ci) => 16 * ci + chunks[ci].iter().position(|&b| b != 0).unwrap(),
-        None => 16 * chunks.len() + rest.iter().position(|&b| b != 0)?,
-    };
-    let last = if let Some(ri) = rest.iter().rposition(|&b| b != 0) {
-        16 * chunks.len() + ri
-    } else {
-        let ci = chunks.iter().rposition(nz).unwrap();
-        16 * ci + chunks[ci].iter().rposition(|&b| b != 0).unwrap()
-    };
-    Some((first, last + 1))
-}
-
-/// A box `[x0, x1) x [y0, y1)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Rect {
-    /// First column.
-    pub(crate) x0: usize,
-    /// One past the last column.
-    pub(crate) x1: usize,
-    /// First row.
-    pub(crate) y0: usize,
-    /// One past the last row.
-    pub(crate) y1: usize,
-}
-
-impl Rect {
-    /// Width in cells.
-    #[inline(always)]
-    fn w(&self) -> usize {
-        self.x1 - self.x0
-    }
 }
 
 /// The box of coarse cells (of a `cw x ch` level) that the bilinear taps of the fine box
@@ -669,7 +620,10 @@ fn level0_row(s: &mut Scratch, y: usize, x0: usize, x1: usize) {
 /// 2^23 (the integer lands in the low mantissa bits), and step down by one where that
 /// rounded up, which gives the floor.
 #[inline(always)]
-#[allow(clippy::manual_clamp, reason = "clamp keeps NaN; max maps it to 0 like `as`")]
+#[allow(
+    clippy::manual_clamp,
+    reason = "clamp keeps NaN; max maps it to 0 like `as`"
+)]
 pub(crate) fn to_u8(v: f32) -> u8 {
     const MAGIC: f32 = 8_388_608.0;
     let t = (v + 0.5).max(0.0).min(255.0);
@@ -718,30 +672,6 @@ fn write_row(row: &mut [[u8; 4]], t: &[u8], f: &[u8], v: &[[u8; 4]], premul: boo
     }
 }
 
-/// The bounding box of the nonzero bytes of a `w`-wide mask.
-fn mask_bbox(target: &[u8], w: usize) -> Option<Rect> {
-    let mut bbox: Option<Rect> = None;
-    for (y, t) in target.chunks_exact(w).enumerate() {
-        if let Some((a, b)) = span(t) {
-            bbox = Some(match bbox {
-                None => Rect {
-                    x0: a,
-                    x1: b,
-                    y0: y,
-                    y1: y + 1,
-                },
-                Some(r) => Rect {
-                    x0: r.x0.min(a),
-                    x1: r.x1.max(b),
-                    y0: r.y0,
-                    y1: y + 1,
-                },
-            });
-        }
-    }
-    bbox
-}
-
 /// The fast path at CPU level `arch`: equal to [`inpaint_ref`].
 pub(crate) fn inpaint_with(
     arch: Arch,
@@ -784,7 +714,9 @@ pub(crate) fn inpaint_with(
             let seed = if grain > 0 { grain_seed(frame) } else { 0 };
             for y in bbox.y0..bbox.y1 {
                 let t = &target[y * w..(y + 1) * w];
-                let Some((x0, x1)) = span(t) else { continue };
+                let Some((x0, x1)) = nonzero_span(t) else {
+                    continue;
+                };
                 level0_row(s, y, x0, x1);
                 let t = &t[x0..x1];
                 let f = &forb[y * w + x0..y * w + x1];
@@ -819,7 +751,7 @@ pub(crate) fn inpaint_with(
             }
         }
     }
-    check(img, target, frame);
+    check_masks(img, target, frame);
     if img.width() == 1 && img.height() == 1 {
         // No pyramid to build: the reference is the whole job.
         inpaint_ref(img, target, frame, grain, color);
@@ -906,7 +838,9 @@ pub(crate) fn inpainted_region_with(
             let premul = img.alpha() == AlphaMode::Premultiplied;
             for y in fbox.y0..fbox.y1 {
                 let f = &forb[y * w + fbox.x0..y * w + fbox.x1];
-                let Some((a, b)) = span(f) else { continue };
+                let Some((a, b)) = nonzero_span(f) else {
+                    continue;
+                };
                 let (x0, x1) = (fbox.x0 + a, fbox.x0 + b);
                 level0_row(s, y, x0, x1);
                 let o = &mut out
@@ -939,31 +873,6 @@ pub(crate) fn inpainted_region_with(
         out,
     });
     give_scratch(s);
-}
-
-/// The bounding box of the nonzero bytes of a `w`-wide mask inside `region`.
-fn mask_bbox_in(m: &[u8], w: usize, region: Rect) -> Option<Rect> {
-    let mut bbox: Option<Rect> = None;
-    for y in region.y0..region.y1 {
-        if let Some((a, b)) = span(&m[y * w + region.x0..y * w + region.x1]) {
-            let (a, b) = (a + region.x0, b + region.x0);
-            bbox = Some(match bbox {
-                None => Rect {
-                    x0: a,
-                    x1: b,
-                    y0: y,
-                    y1: y + 1,
-                },
-                Some(r) => Rect {
-                    x0: r.x0.min(a),
-                    x1: r.x1.max(b),
-                    y0: r.y0,
-                    y1: y + 1,
-                },
-            });
-        }
-    }
-    bbox
 }
 
 /// Inpaints at the CPU level [`crate::simd`] picks.

@@ -213,3 +213,136 @@ pub(crate) fn clamp_premultiplied(img: &mut ImageViewMut<'_>, target: &[u8]) {
         }
     }
 }
+
+/// Checks the buffer lengths of the kernel contract: `target` and the frame's forbidden mask
+/// have one byte per pixel of `img`.
+pub(crate) fn check_masks(img: &ImageViewMut<'_>, target: &[u8], frame: &OpFrame<'_>) {
+    let n = img.width() as usize * img.height() as usize;
+    assert_eq!(target.len(), n, "target mask of {n} bytes expected");
+    assert_eq!(
+        frame.forbidden.len(),
+        n,
+        "forbidden mask of {n} bytes expected"
+    );
+}
+
+/// A box `[x0, x1) x [y0, y1)` of pixels (or of cells of a coarser level).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Rect {
+    /// First column.
+    pub(crate) x0: usize,
+    /// One past the last column.
+    pub(crate) x1: usize,
+    /// First row.
+    pub(crate) y0: usize,
+    /// One past the last row.
+    pub(crate) y1: usize,
+}
+
+impl Rect {
+    /// Width.
+    #[inline(always)]
+    pub(crate) fn w(&self) -> usize {
+        self.x1 - self.x0
+    }
+
+    /// `self` grown by `m` each way, clipped to `w x h`.
+    pub(crate) fn grow(self, m: usize, w: usize, h: usize) -> Rect {
+        Rect {
+            x0: self.x0.saturating_sub(m),
+            x1: (self.x1 + m).min(w),
+            y0: self.y0.saturating_sub(m),
+            y1: (self.y1 + m).min(h),
+        }
+    }
+}
+
+/// First and one-past-last nonzero index of `m` (`None` if all zero), scanning 16 bytes at a
+/// time.
+#[inline(always)]
+pub(crate) fn nonzero_span(m: &[u8]) -> Option<(usize, usize)> {
+    let (chunks, rest) = m.as_chunks::<16>();
+    let nz = |c: &[u8; 16]| u128::from_ne_bytes(*c) != 0;
+    let first = match chunks.iter().position(nz) {
+        Some(ci) => 16 * ci + chunks[ci].iter().position(|&b| b != 0)?,
+        None => 16 * chunks.len() + rest.iter().position(|&b| b != 0)?,
+    };
+    let last = match rest.iter().rposition(|&b| b != 0) {
+        Some(ri) => 16 * chunks.len() + ri,
+        None => {
+            let ci = chunks.iter().rposition(nz)?;
+            16 * ci + chunks[ci].iter().rposition(|&b| b != 0)?
+        }
+    };
+    Some((first, last + 1))
+}
+
+/// The bounding box of the nonzero bytes of a `w`-wide mask inside `region`.
+pub(crate) fn mask_bbox_in(m: &[u8], w: usize, region: Rect) -> Option<Rect> {
+    let mut bbox: Option<Rect> = None;
+    for y in region.y0..region.y1 {
+        if let Some((a, b)) = nonzero_span(&m[y * w + region.x0..y * w + region.x1]) {
+            let (a, b) = (a + region.x0, b + region.x0);
+            bbox = Some(match bbox {
+                None => Rect {
+                    x0: a,
+                    x1: b,
+                    y0: y,
+                    y1: y + 1,
+                },
+                Some(r) => Rect {
+                    x0: r.x0.min(a),
+                    x1: r.x1.max(b),
+                    y0: r.y0,
+                    y1: y + 1,
+                },
+            });
+        }
+    }
+    bbox
+}
+
+/// The bounding box of the nonzero bytes of a `w`-wide mask.
+pub(crate) fn mask_bbox(m: &[u8], w: usize) -> Option<Rect> {
+    let h = m.len().checked_div(w).unwrap_or(0);
+    mask_bbox_in(
+        m,
+        w,
+        Rect {
+            x0: 0,
+            x1: w,
+            y0: 0,
+            y1: h,
+        },
+    )
+}
+
+#[cfg(test)]
+mod helper_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn nonzero_span_and_bbox_match_brute_force(
+            w in 1usize..40,
+            cells in proptest::collection::vec(prop_oneof![4 => Just(0u8), 1 => 1u8..=255], 1..1200),
+        ) {
+            let h = cells.len() / w;
+            prop_assume!(h > 0);
+            let m = &cells[..w * h];
+            let mut want: Option<Rect> = None;
+            for y in 0..h {
+                let row = &m[y * w..(y + 1) * w];
+                let xs: Vec<usize> = (0..w).filter(|&x| row[x] != 0).collect();
+                let span = xs.first().map(|&a| (a, xs[xs.len() - 1] + 1));
+                prop_assert_eq!(nonzero_span(row), span);
+                if let Some((a, b)) = span {
+                    let r = want.get_or_insert(Rect { x0: a, x1: b, y0: y, y1: y + 1 });
+                    (r.x0, r.x1, r.y1) = (r.x0.min(a), r.x1.max(b), y + 1);
+                }
+            }
+            prop_assert_eq!(mask_bbox(m, w), want);
+        }
+    }
+}
