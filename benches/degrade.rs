@@ -12,7 +12,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use tileredact::bench_texture::{Frame, degrade, pixelate, texture};
+use tileredact::bench::{Frame, degrade, pixelate, texture};
 use tileredact::{AlphaMode, ImageViewMut, RedactionKey};
 
 struct Tile {

@@ -27,7 +27,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("redact_encoded_256");
     for (name, bytes) in [("png", PNG), ("jpeg", JPEG)] {
         g.bench_function(format!("{name}/decode_encode_floor"), |b| {
-            b.iter(|| tileredact::bench_codec::roundtrip(black_box(bytes)))
+            b.iter(|| tileredact::bench::roundtrip(black_box(bytes)))
         });
         for op in [
             r#""fill""#,
@@ -49,7 +49,7 @@ fn bench(c: &mut Criterion) {
 
     // RGBA path: the decoded tile redacted in place (a copy of the tile per iteration, also
     // measured alone).
-    let rgba = tileredact::bench_codec::decode_rgba(PNG);
+    let rgba = tileredact::bench::decode_rgba(PNG);
     let mut g = c.benchmark_group("redact_rgba_256");
     g.bench_function("copy_floor", |b| b.iter(|| black_box(rgba.clone())));
     for op in [
