@@ -2,11 +2,11 @@
 //! benches only (feature `bench`; not an API, hidden from the docs).
 //!
 //! Every kernel wrapper takes the CPU level by name: `"scalar"` (baseline), `"avx2"`
-//! (x86-64-v3) or `"avx512"` (x86-64-v4), see [`has_level`]. The `fill`, `inpaint`, `blur`
+//! (x86-64-v3) or `"avx512"` (x86-64-v4), see `has_level`. The `fill`, `inpaint`, `blur`
 //! wrappers (used by `benches/ops.rs`) take the image as `&mut [u8]` with its width, height
 //! and stride (straight alpha), the masks as `width * height` bytes (nonzero = set), with
 //! the image at world pixel (0, 0) of zoom 18 in 256-pixel tiles; `degrade`, `texture` and
-//! `pixelate` (used by `benches/degrade.rs`) take a view and a [`Frame`]; `roundtrip` and
+//! `pixelate` (used by `benches/degrade.rs`) take a view and a `Frame`; `roundtrip` and
 //! `decode_rgba` (used by `benches/redact.rs`) are the codec floor.
 
 use crate::image::{AlphaMode, ImageViewMut};
