@@ -8,30 +8,45 @@ use crate::handles::tileredact_redactor;
 use crate::result::{Failure, tileredact_result};
 
 /// `tileredact_coords_transform` datum: WGS-84 (GPS, OpenStreetMap, GeoJSON).
-pub const TILEREDACT_DATUM_WGS84: u32 = Datum::Wgs84 as u32;
+pub const TILEREDACT_DATUM_WGS84: u32 = 0;
 /// `tileredact_coords_transform` datum: GCJ-02, the offset maps of mainland China display.
-pub const TILEREDACT_DATUM_GCJ02: u32 = Datum::Gcj02 as u32;
+pub const TILEREDACT_DATUM_GCJ02: u32 = 1;
 /// `tileredact_coords_transform` datum: BD-09, Baidu's offset on top of GCJ-02.
-pub const TILEREDACT_DATUM_BD09: u32 = Datum::Bd09 as u32;
+pub const TILEREDACT_DATUM_BD09: u32 = 2;
 
 /// `tileredact_coords_transform` region: offsets apply to every point.
-pub const TILEREDACT_REGION_EVERYWHERE: u32 = Region::Everywhere as u32;
+pub const TILEREDACT_REGION_EVERYWHERE: u32 = 0;
 /// `tileredact_coords_transform` region: the common bounding box of mainland China
 /// (includes Hong Kong, Macau, Taiwan and parts of neighbouring countries).
-pub const TILEREDACT_REGION_BBOX: u32 = Region::BoundingBox as u32;
+pub const TILEREDACT_REGION_BBOX: u32 = 1;
 /// `tileredact_coords_transform` region: the PRCoords polygon (the default of the Rust API).
-pub const TILEREDACT_REGION_POLYGON: u32 = Region::Polygon as u32;
+pub const TILEREDACT_REGION_POLYGON: u32 = 2;
 
 /// `tileredact_redact_points` action: published unchanged.
-pub const TILEREDACT_POINT_KEPT: u8 = PointAction::Kept as u8;
+pub const TILEREDACT_POINT_KEPT: u8 = 0;
 /// `tileredact_redact_points` action: dropped; its coordinates became NaN.
-pub const TILEREDACT_POINT_SUPPRESSED: u8 = PointAction::Suppressed as u8;
+pub const TILEREDACT_POINT_SUPPRESSED: u8 = 1;
 /// `tileredact_redact_points` action: replaced by the centre of its keyed grid cell.
-pub const TILEREDACT_POINT_SNAPPED: u8 = PointAction::Snapped as u8;
+pub const TILEREDACT_POINT_SNAPPED: u8 = 2;
 /// `tileredact_redact_points` action: displaced by keyed planar-Laplace noise.
-pub const TILEREDACT_POINT_DISPLACED: u8 = PointAction::Displaced as u8;
+pub const TILEREDACT_POINT_DISPLACED: u8 = 3;
 /// `tileredact_redact_points` action: moved to the nearest point outside the zones.
-pub const TILEREDACT_POINT_MOVED: u8 = PointAction::Moved as u8;
+pub const TILEREDACT_POINT_MOVED: u8 = 4;
+
+// The C numbers are literals (cbindgen copies literals only); they must be the core's.
+const _: () = {
+    assert!(TILEREDACT_DATUM_WGS84 == Datum::Wgs84 as u32);
+    assert!(TILEREDACT_DATUM_GCJ02 == Datum::Gcj02 as u32);
+    assert!(TILEREDACT_DATUM_BD09 == Datum::Bd09 as u32);
+    assert!(TILEREDACT_REGION_EVERYWHERE == Region::Everywhere as u32);
+    assert!(TILEREDACT_REGION_BBOX == Region::BoundingBox as u32);
+    assert!(TILEREDACT_REGION_POLYGON == Region::Polygon as u32);
+    assert!(TILEREDACT_POINT_KEPT == PointAction::Kept as u8);
+    assert!(TILEREDACT_POINT_SUPPRESSED == PointAction::Suppressed as u8);
+    assert!(TILEREDACT_POINT_SNAPPED == PointAction::Snapped as u8);
+    assert!(TILEREDACT_POINT_DISPLACED == PointAction::Displaced as u8);
+    assert!(TILEREDACT_POINT_MOVED == PointAction::Moved as u8);
+};
 
 fn datum(function: &str, name: &str, n: u32) -> Result<Datum, Failure> {
     let all = Datum::ALL.map(|d| (d as u32, d));
