@@ -47,6 +47,7 @@ for p in "${programs[@]}"; do
     echo "c-tests: $p (valgrind)"
     gcc "${cflags[@]}" -O1 "examples/c/$p.c" "$lib" "${libs[@]}" -o "$out/$p"
     valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,possible \
+        --suppressions=examples/c/valgrind.supp \
         "$out/$p"
 done
 

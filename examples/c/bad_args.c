@@ -170,8 +170,8 @@ int main(int argc, char **argv) {
            TILEREDACT_RESULT_STRIDE_TOO_SMALL, "`stride` is 255");
     EXPECT(tileredact_tile_mask(redactor, 11, 581, 880, 1, NULL, W, W, W),
            TILEREDACT_RESULT_NULL_POINTER, "`out`");
-    EXPECT(tileredact_tile_mask(redactor, 12, 581 * 4, 880, 1, mask, W, W, W),
-           TILEREDACT_RESULT_INVALID_TILE, NULL);
+    EXPECT(tileredact_tile_mask(redactor, 12, 4096, 880, 1, mask, W, W, W),
+           TILEREDACT_RESULT_INVALID_TILE, "0..4096");
     EXPECT(tileredact_tile_mask(redactor, 11, 581, 880, 1, mask, W, W, SIZE_MAX / 2),
            TILEREDACT_RESULT_INVALID_PARAMETER, "larger than any buffer");
     UNTOUCHED(all_bytes(mask, sizeof mask, 0xab));

@@ -114,7 +114,7 @@ int main(int argc, char **argv) {
     uint8_t key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
                        17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
     static const char policy[] = "{\"default\": {\"operator\": \"texture\", \"points\": "
-                                 "{\"snap\": {\"cell_m\": 200}}}}";
+                                 "{\"displace\": {\"radius_m\": 1000}}}}";
     tileredact_redactor *r = NULL;
     CHECK(tileredact_redactor_new(zones, (const uint8_t *)policy, strlen(policy), key, 32, &r));
     tileredact_zones_free(zones);
@@ -122,12 +122,12 @@ int main(int argc, char **argv) {
 
     static struct result reference, results[THREADS];
     run(&reference);
-    size_t snapped = 0;
+    size_t displaced = 0;
     for (int i = 0; i < NPOINTS; i++) {
-        snapped += reference.actions[i] == TILEREDACT_POINT_SNAPPED;
+        displaced += reference.actions[i] == TILEREDACT_POINT_DISPLACED;
     }
-    if (snapped == 0 || snapped == NPOINTS) {
-        fprintf(stderr, "expected some points snapped, some kept (%zu snapped)\n", snapped);
+    if (displaced == 0 || displaced == NPOINTS) {
+        fprintf(stderr, "expected some points displaced, some kept (%zu displaced)\n", displaced);
         return 1;
     }
     if (memcmp(reference.encoded[0], tile, reference.encoded_len[0] < png_len
@@ -165,7 +165,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     printf("threads: %d threads x %d rounds, %d tiles and %d points each: identical (%zu "
-           "points snapped)\n",
-           THREADS, ROUNDS, NTILES, NPOINTS, snapped);
+           "points displaced)\n",
+           THREADS, ROUNDS, NTILES, NPOINTS, displaced);
     return 0;
 }
