@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: what a newcomer runs, and what CI runs (.ci/run calls exactly this).
 #   format check, clippy (-D warnings), every test of the workspace (unit, integration,
-#   property, doc tests), the docs, the benches compiled (not run), the fuzz targets built.
+#   property, doc tests), the C ABI's C programs (sanitizers, valgrind), the docs, the benches compiled (not run), the fuzz targets built.
 # Installs what it needs (scripts/install-tools.sh) first; safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,9 @@ cargo clippy --locked --workspace --all-targets --all-features -- -D warnings
 
 step "cargo test --workspace --all-features"
 cargo test --locked --workspace --all-features
+
+step "C ABI: C programs under ASan/UBSan and valgrind, header as C++"
+scripts/c-tests.sh
 
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps --all-features

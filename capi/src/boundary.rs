@@ -164,3 +164,118 @@ pub(crate) fn enum_arg<T: Copy>(
             )
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn last_error() -> String {
+        let mut buf = vec![0u8; 256];
+        let mut n = 0usize;
+        // SAFETY: `buf` holds 256 bytes, `n` is a valid out-parameter.
+        let r = unsafe {
+            crate::result::tileredact_last_error_message(buf.as_mut_ptr().cast(), 256, &mut n)
+        };
+        assert_eq!(r, tileredact_result::Ok);
+        String::from_utf8(buf[..n].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn a_panic_becomes_the_panic_code_with_its_message() {
+        let r = guard(|| panic!("boom at pixel 3"));
+        assert_eq!(r, tileredact_result::Panic);
+        assert_eq!(r as u32, 900);
+        assert!(last_error().contains("boom at pixel 3"), "{}", last_error());
+        assert_eq!(guard_or(7u32, || panic!("x")), 7);
+        assert_eq!(guard_or(7u32, || 8), 8);
+    }
+
+    #[test]
+    fn failures_record_their_message_and_success_keeps_it() {
+        let r = guard(|| Err(Failure::null("f", "arg")));
+        assert_eq!(r, tileredact_result::NullPointer);
+        assert_eq!(
+            last_error(),
+            "f: argument `arg` is NULL; expected a valid pointer"
+        );
+        assert_eq!(guard(|| Ok(())), tileredact_result::Ok);
+        assert!(last_error().contains("`arg` is NULL"));
+    }
+
+    #[test]
+    fn the_last_error_is_per_thread() {
+        guard(|| Err(Failure::null("main", "a")));
+        std::thread::spawn(|| {
+            assert_eq!(last_error(), "");
+            guard(|| Err(Failure::null("other", "b")));
+            assert!(last_error().starts_with("other"));
+        })
+        .join()
+        .unwrap();
+        assert!(last_error().starts_with("main"));
+    }
+
+    #[test]
+    fn overlapping_buffers_are_refused() {
+        let ok = [("a", 100, 8), ("b", 108, 8), ("c", 0, 100)];
+        assert!(check_disjoint("f", &ok).is_ok());
+        let e = check_disjoint("f", &[("a", 100, 8), ("b", 107, 8)]).unwrap_err();
+        assert_eq!(e.code, tileredact_result::InvalidParameter);
+        assert!(e.message.contains("`a` and `b` overlap"), "{}", e.message);
+        // Empty buffers overlap nothing.
+        assert!(check_disjoint("f", &[("a", 100, 0), ("b", 100, 8)]).is_ok());
+    }
+
+    #[test]
+    fn core_errors_keep_their_numbers() {
+        use tileredact_core::{MaskOptions, Policy, TileId, ZoneSet};
+        let cases: Vec<(tileredact_core::Error, tileredact_result)> = vec![
+            (
+                MaskOptions::new(99).unwrap_err(),
+                tileredact_result::InvalidParameter,
+            ),
+            (
+                TileId::new(31, 0, 0).unwrap_err(),
+                tileredact_result::InvalidTile,
+            ),
+            (
+                "9/x".parse::<TileId>().unwrap_err(),
+                tileredact_result::TileSyntax,
+            ),
+            (
+                ZoneSet::from_geojson_str("{").unwrap_err(),
+                tileredact_result::ZoneSyntax,
+            ),
+            (
+                ZoneSet::from_geojson_str(
+                    r#"{"type": "Polygon", "coordinates": [[[0, 0], [1, 95], [1, 0], [0, 0]]]}"#,
+                )
+                .unwrap_err(),
+                tileredact_result::InvalidZone,
+            ),
+            (
+                ZoneSet::from_geojson_path("/nonexistent/zones.geojson").unwrap_err(),
+                tileredact_result::Io,
+            ),
+            (
+                Policy::from_json_str("[]").unwrap_err(),
+                tileredact_result::InvalidParameter,
+            ),
+        ];
+        for (e, want) in cases {
+            let code = e.code();
+            let f = Failure::from(e);
+            assert_eq!(f.code, want, "{}", f.message);
+            assert_eq!(f.code as u32, code);
+        }
+    }
+
+    #[test]
+    fn enum_arguments_are_validated() {
+        let all = [(0, 'a'), (1, 'b')];
+        assert_eq!(enum_arg("f", "k", 1, &all, "0 or 1").unwrap(), 'b');
+        let e = enum_arg("f", "k", 2, &all, "0 or 1").unwrap_err();
+        assert_eq!(e.code, tileredact_result::InvalidEnum);
+        assert_eq!(e.message, "f: `k` is 2; expected 0 or 1");
+    }
+}

@@ -184,4 +184,3 @@ pub unsafe extern "C" fn tileredact_redact_points(
         Ok(())
     })
 }
-

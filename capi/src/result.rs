@@ -251,3 +251,43 @@ pub unsafe extern "C" fn tileredact_last_error_message(
         unsafe { message_out("tileredact_last_error_message", &text, buf, len, out_n) }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_distinct_and_have_messages() {
+        let numbers: Vec<u32> = tileredact_result::ALL.iter().map(|r| *r as u32).collect();
+        assert_eq!(
+            numbers,
+            [
+                0, 100, 101, 102, 103, 104, 200, 201, 300, 400, 401, 500, 600, 601, 900, 901
+            ]
+        );
+        let mut messages: Vec<&str> = tileredact_result::ALL.iter().map(|r| r.message()).collect();
+        messages.sort();
+        messages.dedup();
+        assert_eq!(messages.len(), tileredact_result::ALL.len());
+        for r in tileredact_result::ALL {
+            assert_eq!(tileredact_result::from_u32(r as u32), Some(r));
+        }
+        assert_eq!(tileredact_result::from_u32(1), None);
+    }
+
+    #[test]
+    fn messages_are_cut_at_a_character_boundary_like_snprintf() {
+        let mut buf = [b'x'; 8];
+        // "zoné": the 'é' takes bytes 3 and 4; 4 bytes of room hold "zon" and the NUL.
+        // SAFETY: `buf` holds 8 bytes.
+        let n = unsafe { copy_message("zoné!", buf.as_mut_ptr().cast(), 4) };
+        assert_eq!(n, 6);
+        assert_eq!(&buf[..5], b"zon\0x");
+        // SAFETY: as above.
+        let n = unsafe { copy_message("zoné!", buf.as_mut_ptr().cast(), 8) };
+        assert_eq!(n, 6);
+        assert_eq!(&buf[..7], "zoné!\0".as_bytes());
+        // SAFETY: `len` 0 writes nothing.
+        assert_eq!(unsafe { copy_message("abc", std::ptr::null_mut(), 0) }, 3);
+    }
+}

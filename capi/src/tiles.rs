@@ -237,7 +237,11 @@ pub unsafe extern "C" fn tileredact_redact_rgba(
         // SAFETY: non-NULL (checked); valid for `len` bytes of reads and writes and unaliased
         // (caller); `len` fits in isize (checked).
         let pixels = unsafe { std::slice::from_raw_parts_mut(pixels, len) };
-        let mut copy: Vec<u8> = pixels.chunks(stride).flat_map(|r| &r[..row]).copied().collect();
+        let mut copy: Vec<u8> = pixels
+            .chunks(stride)
+            .flat_map(|r| &r[..row])
+            .copied()
+            .collect();
         let mut view = ImageViewMut::new(&mut copy, width, height, row, alpha)?;
         r.redactor.redact_rgba(t, &mut view)?;
         for (dst, src) in pixels.chunks_mut(stride).zip(copy.chunks_exact(row)) {

@@ -97,7 +97,11 @@ fn display(p: &Path) -> String {
 fn define<'a>(header: &'a str, name: &str) -> &'a str {
     header
         .lines()
-        .find_map(|l| l.strip_prefix("#define ")?.strip_prefix(name)?.strip_prefix(' '))
+        .find_map(|l| {
+            l.strip_prefix("#define ")?
+                .strip_prefix(name)?
+                .strip_prefix(' ')
+        })
         .unwrap_or_else(|| panic!("the header has no #define {name}"))
         .trim()
 }
