@@ -209,6 +209,7 @@ const char *tileredact_version(void);
 // checked first (finite, longitude -180..=180, latitude -90..=90): on failure nothing is
 // changed and the detail message names the first bad point by index. `n` may be 0 (the
 // pointers must still be valid, non-NULL and 8-byte aligned); the arrays must not overlap.
+// Ownership: borrows the arrays for the call.
 //
 // Errors: `TILEREDACT_RESULT_NULL_POINTER`, `TILEREDACT_RESULT_INVALID_ENUM`,
 // `TILEREDACT_RESULT_INVALID_COORDINATE`, `TILEREDACT_RESULT_INVALID_PARAMETER`
@@ -228,7 +229,8 @@ tileredact_result tileredact_coords_transform(uint32_t from,
 // degrees, WGS-84) and writes one `TILEREDACT_POINT_*` action code per point to
 // `out_actions[i]`. Suppressed points become NaN. Every point is checked first: on failure
 // nothing is written and the detail message names the first bad point by index. The three
-// arrays must not overlap; `n` may be 0.
+// arrays must not overlap; `n` may be 0. Ownership: borrows the redactor and the arrays for
+// the call.
 //
 // Errors: `TILEREDACT_RESULT_NULL_POINTER`, `TILEREDACT_RESULT_INVALID_COORDINATE`,
 // `TILEREDACT_RESULT_INVALID_PARAMETER` (misaligned or overlapping arrays). Thread-safe (for
@@ -265,12 +267,16 @@ tileredact_result tileredact_zones_from_geojson(const uint8_t *data,
 // Frees zones made by `tileredact_zones_from_geojson`. NULL is accepted and ignored.
 // Redactors built from the zones stay valid.
 //
+// Ownership: takes back the caller's handle; do not use it afterwards. Threads: call it once,
+// when no other thread uses the handle.
+//
 // # Safety
 // `zones` must be NULL or a handle from `tileredact_zones_from_geojson` that was not freed
 // yet and that no other thread is using.
 void tileredact_zones_free(tileredact_zones *zones);
 
-// The number of zones in a zone set; 0 when `zones` is NULL. Thread-safe.
+// The number of zones in a zone set; 0 when `zones` is NULL. Borrows `zones` for the call.
+// Thread-safe.
 //
 // # Safety
 // `zones` must be NULL or a live handle.
@@ -305,6 +311,9 @@ tileredact_result tileredact_redactor_new(const tileredact_zones *zones,
 
 // Frees a redactor made by `tileredact_redactor_new`. NULL is accepted and ignored.
 //
+// Ownership: takes back the caller's handle; do not use it afterwards. Threads: call it once,
+// after every thread sharing the redactor is done with it.
+//
 // # Safety
 // `redactor` must be NULL or a live handle that no thread is using any more.
 void tileredact_redactor_free(tileredact_redactor *redactor);
@@ -324,6 +333,9 @@ size_t tileredact_bytes_len(const tileredact_bytes *bytes);
 
 // Frees a buffer returned by the library. NULL is accepted and ignored.
 //
+// Ownership: takes back the caller's buffer; its data pointer dies with it. Threads: call it
+// once, when no other thread reads the buffer.
+//
 // # Safety
 // `bytes` must be NULL or a live handle, not used after this call.
 void tileredact_bytes_free(tileredact_bytes *bytes);
@@ -337,7 +349,8 @@ void tileredact_bytes_free(tileredact_bytes *bytes);
 // when `*out_n >= len`.
 //
 // Returns `TILEREDACT_RESULT_NULL_POINTER` (writing nothing) when `out_n` is NULL, or `buf`
-// is NULL while `len` is not 0. Thread-safe.
+// is NULL while `len` is not 0. Ownership: the message is copied; `buf` stays the caller's.
+// Thread-safe.
 //
 // # Safety
 // `buf` must be valid for `len` bytes of writes (or `len` 0); `out_n` must be valid for a
@@ -350,7 +363,8 @@ tileredact_result tileredact_result_message(uint32_t result, char *buf, size_t l
 // Every failing call records its message for its thread; successful calls leave it as it
 // is, so read it right after the failure. Before any failure it is the empty string. Same
 // buffer rules as `tileredact_result_message` (`snprintf` semantics, `*out_n` gets the full
-// length). Thread-safe: each thread has its own message.
+// length). Ownership: the message is copied; `buf` stays the caller's. Thread-safe: each
+// thread has its own message.
 //
 // # Safety
 // `buf` must be valid for `len` bytes of writes (or `len` 0); `out_n` must be valid for a
@@ -362,7 +376,8 @@ tileredact_result tileredact_last_error_message(char *buf, size_t len, size_t *o
 // success only. Exactly what `tileredact_redact_rgba` would do with the tile (a clear tile
 // is not touched, a full one is redacted whole).
 //
-// Errors: `TILEREDACT_RESULT_NULL_POINTER`, `TILEREDACT_RESULT_INVALID_TILE`. Thread-safe.
+// Ownership: borrows the redactor for the call. Errors: `TILEREDACT_RESULT_NULL_POINTER`,
+// `TILEREDACT_RESULT_INVALID_TILE`. Thread-safe.
 //
 // # Safety
 // `redactor` must be a live handle; `out_status` valid for a write.
@@ -378,7 +393,8 @@ tileredact_result tileredact_tile_status(const tileredact_redactor *redactor,
 // `kind` is `TILEREDACT_MASK_COVERAGE` (0) or `TILEREDACT_MASK_REDACTION` (1); `width` and
 // `height` are both 256 or both 512; `stride >= width`. `out` must hold
 // `stride * (height - 1) + width` bytes. Every argument is checked before `out` is
-// written: on failure `out` is not touched.
+// written: on failure `out` is not touched. Ownership: borrows the redactor and `out` for
+// the call; keeps neither.
 //
 // Errors: `TILEREDACT_RESULT_NULL_POINTER`, `TILEREDACT_RESULT_INVALID_ENUM` (`kind`),
 // `TILEREDACT_RESULT_INVALID_PARAMETER` (size), `TILEREDACT_RESULT_STRIDE_TOO_SMALL`,
@@ -404,7 +420,8 @@ tileredact_result tileredact_tile_mask(const tileredact_redactor *redactor,
 // error. Pixels outside the redaction mask are not changed, nor are the bytes between rows.
 // `pixels` must hold `stride * (height - 1) + 4 * width` bytes. Every argument is checked
 // first, and the tile is redacted in a copy that is written back only on success: on
-// failure the pixels are as they were.
+// failure the pixels are as they were. Ownership: borrows the redactor and `pixels` for the
+// call; keeps neither.
 //
 // Errors: `TILEREDACT_RESULT_NULL_POINTER`, `TILEREDACT_RESULT_INVALID_ENUM` (`flags`),
 // `TILEREDACT_RESULT_INVALID_PARAMETER` (size), `TILEREDACT_RESULT_STRIDE_TOO_SMALL`,

@@ -91,6 +91,7 @@ unsafe fn lon_lat<'a>(
 /// checked first (finite, longitude -180..=180, latitude -90..=90): on failure nothing is
 /// changed and the detail message names the first bad point by index. `n` may be 0 (the
 /// pointers must still be valid, non-NULL and 8-byte aligned); the arrays must not overlap.
+/// Ownership: borrows the arrays for the call.
 ///
 /// Errors: `TILEREDACT_RESULT_NULL_POINTER`, `TILEREDACT_RESULT_INVALID_ENUM`,
 /// `TILEREDACT_RESULT_INVALID_COORDINATE`, `TILEREDACT_RESULT_INVALID_PARAMETER`
@@ -137,7 +138,8 @@ pub unsafe extern "C" fn tileredact_coords_transform(
 /// degrees, WGS-84) and writes one `TILEREDACT_POINT_*` action code per point to
 /// `out_actions[i]`. Suppressed points become NaN. Every point is checked first: on failure
 /// nothing is written and the detail message names the first bad point by index. The three
-/// arrays must not overlap; `n` may be 0.
+/// arrays must not overlap; `n` may be 0. Ownership: borrows the redactor and the arrays for
+/// the call.
 ///
 /// Errors: `TILEREDACT_RESULT_NULL_POINTER`, `TILEREDACT_RESULT_INVALID_COORDINATE`,
 /// `TILEREDACT_RESULT_INVALID_PARAMETER` (misaligned or overlapping arrays). Thread-safe (for

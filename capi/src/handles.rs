@@ -87,6 +87,9 @@ pub unsafe extern "C" fn tileredact_zones_from_geojson(
 /// Frees zones made by `tileredact_zones_from_geojson`. NULL is accepted and ignored.
 /// Redactors built from the zones stay valid.
 ///
+/// Ownership: takes back the caller's handle; do not use it afterwards. Threads: call it once,
+/// when no other thread uses the handle.
+///
 /// # Safety
 /// `zones` must be NULL or a handle from `tileredact_zones_from_geojson` that was not freed
 /// yet and that no other thread is using.
@@ -100,7 +103,8 @@ pub unsafe extern "C" fn tileredact_zones_free(zones: *mut tileredact_zones) {
     })
 }
 
-/// The number of zones in a zone set; 0 when `zones` is NULL. Thread-safe.
+/// The number of zones in a zone set; 0 when `zones` is NULL. Borrows `zones` for the call.
+/// Thread-safe.
 ///
 /// # Safety
 /// `zones` must be NULL or a live handle.
@@ -185,6 +189,9 @@ pub unsafe extern "C" fn tileredact_redactor_new(
 
 /// Frees a redactor made by `tileredact_redactor_new`. NULL is accepted and ignored.
 ///
+/// Ownership: takes back the caller's handle; do not use it afterwards. Threads: call it once,
+/// after every thread sharing the redactor is done with it.
+///
 /// # Safety
 /// `redactor` must be NULL or a live handle that no thread is using any more.
 #[unsafe(no_mangle)]
@@ -223,6 +230,9 @@ pub unsafe extern "C" fn tileredact_bytes_len(bytes: *const tileredact_bytes) ->
 }
 
 /// Frees a buffer returned by the library. NULL is accepted and ignored.
+///
+/// Ownership: takes back the caller's buffer; its data pointer dies with it. Threads: call it
+/// once, when no other thread reads the buffer.
 ///
 /// # Safety
 /// `bytes` must be NULL or a live handle, not used after this call.

@@ -206,7 +206,8 @@ unsafe fn message_out(
 /// when `*out_n >= len`.
 ///
 /// Returns `TILEREDACT_RESULT_NULL_POINTER` (writing nothing) when `out_n` is NULL, or `buf`
-/// is NULL while `len` is not 0. Thread-safe.
+/// is NULL while `len` is not 0. Ownership: the message is copied; `buf` stays the caller's.
+/// Thread-safe.
 ///
 /// # Safety
 /// `buf` must be valid for `len` bytes of writes (or `len` 0); `out_n` must be valid for a
@@ -234,7 +235,8 @@ pub unsafe extern "C" fn tileredact_result_message(
 /// Every failing call records its message for its thread; successful calls leave it as it
 /// is, so read it right after the failure. Before any failure it is the empty string. Same
 /// buffer rules as `tileredact_result_message` (`snprintf` semantics, `*out_n` gets the full
-/// length). Thread-safe: each thread has its own message.
+/// length). Ownership: the message is copied; `buf` stays the caller's. Thread-safe: each
+/// thread has its own message.
 ///
 /// # Safety
 /// `buf` must be valid for `len` bytes of writes (or `len` 0); `out_n` must be valid for a

@@ -92,7 +92,8 @@ fn stride_len(
 /// success only. Exactly what `tileredact_redact_rgba` would do with the tile (a clear tile
 /// is not touched, a full one is redacted whole).
 ///
-/// Errors: `TILEREDACT_RESULT_NULL_POINTER`, `TILEREDACT_RESULT_INVALID_TILE`. Thread-safe.
+/// Ownership: borrows the redactor for the call. Errors: `TILEREDACT_RESULT_NULL_POINTER`,
+/// `TILEREDACT_RESULT_INVALID_TILE`. Thread-safe.
 ///
 /// # Safety
 /// `redactor` must be a live handle; `out_status` valid for a write.
@@ -127,7 +128,8 @@ pub unsafe extern "C" fn tileredact_tile_status(
 /// `kind` is `TILEREDACT_MASK_COVERAGE` (0) or `TILEREDACT_MASK_REDACTION` (1); `width` and
 /// `height` are both 256 or both 512; `stride >= width`. `out` must hold
 /// `stride * (height - 1) + width` bytes. Every argument is checked before `out` is
-/// written: on failure `out` is not touched.
+/// written: on failure `out` is not touched. Ownership: borrows the redactor and `out` for
+/// the call; keeps neither.
 ///
 /// Errors: `TILEREDACT_RESULT_NULL_POINTER`, `TILEREDACT_RESULT_INVALID_ENUM` (`kind`),
 /// `TILEREDACT_RESULT_INVALID_PARAMETER` (size), `TILEREDACT_RESULT_STRIDE_TOO_SMALL`,
@@ -189,7 +191,8 @@ pub unsafe extern "C" fn tileredact_tile_mask(
 /// error. Pixels outside the redaction mask are not changed, nor are the bytes between rows.
 /// `pixels` must hold `stride * (height - 1) + 4 * width` bytes. Every argument is checked
 /// first, and the tile is redacted in a copy that is written back only on success: on
-/// failure the pixels are as they were.
+/// failure the pixels are as they were. Ownership: borrows the redactor and `pixels` for the
+/// call; keeps neither.
 ///
 /// Errors: `TILEREDACT_RESULT_NULL_POINTER`, `TILEREDACT_RESULT_INVALID_ENUM` (`flags`),
 /// `TILEREDACT_RESULT_INVALID_PARAMETER` (size), `TILEREDACT_RESULT_STRIDE_TOO_SMALL`,
