@@ -3,6 +3,7 @@
 #   - the toolchain pinned in rust-toolchain.toml (scripts/toolchain.sh)
 #   - rustup components rustfmt and clippy
 #   - cargo-fuzz (pinned), for the fuzz targets in fuzz/ (run with RUSTC_BOOTSTRAP=1 on stable)
+#   - gcc, g++ and valgrind (apt-get), for the C ABI's tests (scripts/c-tests.sh)
 # Idempotent: running it again on a machine that has everything does nothing but check.
 set -euo pipefail
 
@@ -47,6 +48,26 @@ else
     say "cargo-fuzz: installing $CARGO_FUZZ_VERSION (cargo install cargo-fuzz --locked)"
     cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
     say "cargo-fuzz: $(cargo fuzz --version)"
+fi
+
+# C toolchain and valgrind for scripts/c-tests.sh: apt-get, only for what is missing.
+missing=()
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+if [[ ${#missing[@]} -eq 0 ]]; then
+    say "gcc, g++, valgrind: already installed"
+elif command -v apt-get >/dev/null 2>&1; then
+    sudo=()
+    if [[ "$(id -u)" -ne 0 ]]; then
+        sudo=(sudo)
+    fi
+    say "installing ${missing[*]} (apt-get install -y)"
+    "${sudo[@]}" apt-get update -q
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q "${missing[@]}"
+else
+    say "missing ${missing[*]} and apt-get is not available; install them by hand" >&2
+    exit 1
 fi
 
 say "done"

@@ -55,6 +55,29 @@ impl ZoneSet {
         Self::from_geojson_value(&geojson_in::parse_json(text)?)
     }
 
+    /// Loads zones from GeoJSON bytes (UTF-8 text, as read from a file or handed over by the
+    /// C ABI).
+    ///
+    /// # Errors
+    /// [`Error::ZoneSyntax`] naming the offset of the first byte that is not UTF-8; otherwise
+    /// as [`ZoneSet::from_geojson_str`].
+    ///
+    /// ```
+    /// use tileredact::ZoneSet;
+    /// let e = ZoneSet::from_geojson_bytes(b"{\"type\": \xff}").unwrap_err();
+    /// assert_eq!(e.code(), 400);
+    /// assert!(e.to_string().contains("offset 9"));
+    /// ```
+    pub fn from_geojson_bytes(bytes: &[u8]) -> Result<ZoneSet> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            Error::ZoneSyntax(format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.valid_up_to()
+            ))
+        })?;
+        Self::from_geojson_str(text)
+    }
+
     /// Loads zones from a GeoJSON file.
     ///
     /// # Errors
@@ -155,4 +178,26 @@ fn build_zone(raw: RawZone) -> Result<Zone> {
         bbox_m,
         grown_bbox_m,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_geojson_bytes_loads_utf8_and_names_the_bad_byte() {
+        let text = r#"{"type": "Feature", "properties": {"id": "a"}, "geometry": {"type": "Polygon",
+            "coordinates": [[[10.0, 50.0], [10.01, 50.0], [10.01, 50.01], [10.0, 50.0]]]}}"#;
+        let zones = ZoneSet::from_geojson_bytes(text.as_bytes()).unwrap();
+        assert_eq!(zones.len(), 1);
+        assert_eq!(zones.zones()[0].id(), "a");
+        let mut bad = text.as_bytes().to_vec();
+        bad[3] = 0xc3; // a lead byte followed by ASCII
+        let e = ZoneSet::from_geojson_bytes(&bad).unwrap_err();
+        assert!(matches!(e, Error::ZoneSyntax(_)), "{e:?}");
+        assert!(e.to_string().contains("offset 3"), "{e}");
+        // Valid UTF-8 that is not JSON is a syntax error from the parser.
+        let e = ZoneSet::from_geojson_bytes(b"{").unwrap_err();
+        assert_eq!(e.code(), 400);
+    }
 }
