@@ -8,7 +8,7 @@
 #   scripts/c-tests.sh
 #
 # Needs gcc, g++ and valgrind (scripts/install-tools.sh). Honours CARGO_TARGET_DIR. The
-# library is built with the `test` profile (optimised; shared with `cargo test`).
+# library is the one `cargo test --workspace --all-features` builds (test profile, optimised).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,10 +24,13 @@ for tool in gcc g++ valgrind; do
     fi
 done
 
-echo "c-tests: cargo build --profile test -p tileredact-capi"
-cargo build --locked --profile test -p tileredact-capi
-lib="$target/debug/libtileredact.a"
-so="$target/debug/libtileredact.so"
+# The same command as the test step of scripts/test.sh, so after it this builds nothing: the
+# capi crate's static and shared libraries are built with the workspace's tests (test
+# profile, optimised) and left in target/debug/deps/.
+echo "c-tests: cargo test --workspace --all-features --no-run (builds the capi library)"
+cargo test --locked --workspace --all-features --no-run
+lib="$target/debug/deps/libtileredact.a"
+so="$target/debug/deps/libtileredact.so"
 
 cflags=(-std=c11 -Wall -Wextra -Werror -g -Iinclude -Iexamples/c)
 libs=(-lpthread -ldl -lm)
