@@ -94,3 +94,38 @@ pub fn run_info(args: &InfoArgs) -> Result<(), String> {
     print!("{out}");
     Ok(())
 }
+
+/// Arguments of `tileredact extract`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExtractArgs {
+    /// Format of the archive (default: detected from its content).
+    #[arg(long, value_enum)]
+    pub input_format: Option<ArchiveFormat>,
+    /// Row numbering of folders.
+    #[arg(long, value_enum, default_value = "xyz")]
+    pub scheme: Scheme,
+    /// The tile's address, z/x/y (XYZ, y down).
+    #[arg(long)]
+    pub tile: String,
+    /// The archive.
+    pub archive: PathBuf,
+    /// Where to write the tile's bytes as stored (written all or nothing).
+    pub output: PathBuf,
+}
+
+/// Runs `tileredact extract`.
+///
+/// # Errors
+/// A message naming the archive when it cannot be read or lacks the tile.
+pub fn run_extract(args: &ExtractArgs) -> Result<(), String> {
+    use std::io::Write;
+    let tile: TileId = args.tile.parse().map_err(|e| format!("--tile: {e}"))?;
+    let reader = archive::open_reader(&args.archive, args.input_format, args.scheme)?;
+    let data = reader
+        .get(tile)?
+        .ok_or_else(|| format!("{}: no tile {tile}", args.archive.display()))?;
+    let mut f = crate::output::AtomicFile::create(&args.output)?;
+    f.write_all(&data)
+        .map_err(|e| format!("cannot write {}: {e}", args.output.display()))?;
+    f.commit()
+}

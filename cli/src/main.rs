@@ -84,6 +84,8 @@ enum Command {
     Verify(verify_cmd::VerifyArgs),
     /// Show an archive's format, tiles per zoom, bounds and metadata.
     Info(info_cmd::InfoArgs),
+    /// Write one tile of an archive to a file, as stored.
+    Extract(info_cmd::ExtractArgs),
 }
 
 fn main() -> ExitCode {
@@ -96,6 +98,7 @@ fn main() -> ExitCode {
         Command::RedactTile(a) => tile_cmd::run_redact_tile(a),
         Command::Redact(a) => redact_cmd::run_redact(a),
         Command::Info(a) => info_cmd::run_info(a),
+        Command::Extract(a) => info_cmd::run_extract(a),
         Command::Verify(a) => match verify_cmd::run_verify(a) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(1),
