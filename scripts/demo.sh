@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 scripts/toolchain.sh
 cargo build --locked --release -q -p tileredact-cli
-bin=target/release/tileredact
+bin="${CARGO_TARGET_DIR:-target}/release/tileredact"
 zones=examples/data/zones.geojson
 in=examples/data/sample.mbtiles
 out=target/demo
