@@ -1,7 +1,8 @@
 //! `tileredact redact`: redact a whole tile archive (MBTiles or a folder) into a new one.
 //!
 //! The input is read in batches of [`BATCH`] tiles; each batch is redacted in parallel
-//! (rayon) and written before the next is read, so memory stays bounded by one batch. Clear
+//! (rayon) and handed to a writer thread (at most two batches queued), so memory stays
+//! bounded by a few batches and writing overlaps the next batch's redaction. Clear
 //! tiles are copied as the same bytes without being decoded. The output is published only
 //! when complete (see [`crate::archive`]).
 
@@ -14,7 +15,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use tileredact::{Policy, Redactor, TileFormat, TileId, TilePlan, TileReport, TileSize};
 
-use crate::archive::{self, ArchiveFormat, Scheme, Tile};
+use crate::archive::{self, ArchiveFormat, Scheme, Tile, TileWriter};
 use crate::report::{Counts, FailedTile, MAX_FAILED_LISTED, Provenance, RunReport};
 
 /// Tiles read, redacted and written at a time.
@@ -213,71 +214,96 @@ pub fn run_redact(args: &RedactArgs) -> Result<(), String> {
         provenance,
         elapsed_s: 0.0,
     };
-    let input_path = args.input.clone();
-    reader.for_each_batch(BATCH, &mut |tiles: Vec<Tile>| {
-        let outcomes: Vec<Outcome> = pool.install(|| {
-            tiles
-                .par_iter()
-                .map(|t| redact_tile(&redactor, t, fallback, size))
-                .collect()
+    // Writing runs on its own thread, overlapping the reading and redaction of the next
+    // batch; at most two batches wait for it.
+    let (to_writer, batches) = std::sync::mpsc::sync_channel::<(Vec<Tile>, Vec<Outcome>)>(2);
+    let mut writer = std::thread::scope(|scope| -> Result<Box<dyn TileWriter>, String> {
+        let writing = scope.spawn(move || -> Result<Box<dyn TileWriter>, String> {
+            for (tiles, outcomes) in batches {
+                let out: Vec<(TileId, &[u8])> = tiles
+                    .iter()
+                    .zip(&outcomes)
+                    .map(|(t, o)| match o {
+                        Outcome::Copied => (t.id, &t.data[..]),
+                        Outcome::Redacted(b, _) | Outcome::Failed(b, _) => (t.id, &b[..]),
+                    })
+                    .collect();
+                writer.put_tiles(&out)?;
+            }
+            Ok(writer)
         });
-        let mut out: Vec<(TileId, &[u8])> = Vec::with_capacity(tiles.len());
-        for (tile, outcome) in tiles.iter().zip(&outcomes) {
-            let zoom = report.per_zoom.entry(tile.id.z()).or_default();
-            zoom.read += 1;
-            report.totals.read += 1;
-            match outcome {
-                Outcome::Copied => {
-                    zoom.copied += 1;
-                    report.totals.copied += 1;
-                    out.push((tile.id, &tile.data));
-                }
-                Outcome::Redacted(bytes, r) => {
-                    if r.plan == TilePlan::Full {
-                        zoom.full += 1;
-                        report.totals.full += 1;
-                    } else {
-                        zoom.partial += 1;
-                        report.totals.partial += 1;
+        let input_path = args.input.clone();
+        let read = reader.for_each_batch(BATCH, &mut |tiles: Vec<Tile>| {
+            let outcomes: Vec<Outcome> = pool.install(|| {
+                tiles
+                    .par_iter()
+                    .map(|t| redact_tile(&redactor, t, fallback, size))
+                    .collect()
+            });
+            for (tile, outcome) in tiles.iter().zip(&outcomes) {
+                let zoom = report.per_zoom.entry(tile.id.z()).or_default();
+                zoom.read += 1;
+                report.totals.read += 1;
+                match outcome {
+                    Outcome::Copied => {
+                        zoom.copied += 1;
+                        report.totals.copied += 1;
                     }
-                    for z in &r.zones {
-                        *report.per_zone.entry(z.clone()).or_default() += 1;
+                    Outcome::Redacted(_, r) => {
+                        if r.plan == TilePlan::Full {
+                            zoom.full += 1;
+                            report.totals.full += 1;
+                        } else {
+                            zoom.partial += 1;
+                            report.totals.partial += 1;
+                        }
+                        for z in &r.zones {
+                            *report.per_zone.entry(z.clone()).or_default() += 1;
+                        }
+                        for o in &r.operators {
+                            *report.operators.entry((*o).to_string()).or_default() += 1;
+                        }
+                        report.pixels_redacted += r.pixels_redacted;
+                        report.cosmetic |= r.cosmetic;
                     }
-                    for o in &r.operators {
-                        *report.operators.entry((*o).to_string()).or_default() += 1;
+                    Outcome::Failed(bytes, error) => {
+                        if args.strict || bytes.is_empty() {
+                            return Err(format!(
+                                "{}: tile {}: cannot be redacted: {error}{}",
+                                input_path.display(),
+                                tile.id,
+                                if args.strict {
+                                    " (--strict: no output written)"
+                                } else {
+                                    ""
+                                }
+                            ));
+                        }
+                        zoom.failed += 1;
+                        report.totals.failed += 1;
+                        if report.failed.len() < MAX_FAILED_LISTED {
+                            report.failed.push(FailedTile {
+                                tile: tile.id.to_string(),
+                                error: error.clone(),
+                            });
+                        }
                     }
-                    report.pixels_redacted += r.pixels_redacted;
-                    report.cosmetic |= r.cosmetic;
-                    out.push((tile.id, bytes));
-                }
-                Outcome::Failed(bytes, error) => {
-                    if args.strict || bytes.is_empty() {
-                        return Err(format!(
-                            "{}: tile {}: cannot be redacted: {error}{}",
-                            input_path.display(),
-                            tile.id,
-                            if args.strict {
-                                " (--strict: no output written)"
-                            } else {
-                                ""
-                            }
-                        ));
-                    }
-                    zoom.failed += 1;
-                    report.totals.failed += 1;
-                    if report.failed.len() < MAX_FAILED_LISTED {
-                        report.failed.push(FailedTile {
-                            tile: tile.id.to_string(),
-                            error: error.clone(),
-                        });
-                    }
-                    out.push((tile.id, bytes));
                 }
             }
-        }
-        writer.put_tiles(&out)?;
-        bar.inc(tiles.len() as u64);
-        Ok(())
+            bar.inc(tiles.len() as u64);
+            // A closed channel means the writer failed: its error is reported below.
+            to_writer
+                .send((tiles, outcomes))
+                .map_err(|_| "the output writer stopped".to_string())
+        });
+        drop(to_writer);
+        let written = writing
+            .join()
+            .map_err(|_| "the output writer panicked".to_string())?;
+        // The writer's own error first (a send failure only echoes it).
+        let writer = written?;
+        read?;
+        Ok(writer)
     })?;
     bar.finish_and_clear();
 

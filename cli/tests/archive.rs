@@ -398,3 +398,42 @@ fn bad_archives_give_clear_errors() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The JPEG sample: clear tiles are the same bytes, the others are new JPEGs, and `verify`
+/// finds the output exactly the redaction of the original.
+#[test]
+fn jpeg_sample_is_redacted_and_verified() {
+    let dir = tmp_dir("archive-jpeg");
+    let zones = repo("examples/data/zones.geojson");
+    let input = repo("examples/data/sample-jpeg.mbtiles");
+    let output = dir.join("out.mbtiles");
+    let out = redact(&zones, &input, &output, &["--threads", "2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lib = redactor(&zones);
+    let (a, b) = (read_mbtiles(&input), read_mbtiles(&output));
+    assert_eq!(a.len(), 192);
+    assert_eq!(a.len(), b.len());
+    let mut redacted = 0;
+    for (id, orig) in &a {
+        if lib.plan(*id, TileSize::S256) == TilePlan::Clear {
+            assert_eq!(orig, &b[id], "{id}");
+        } else {
+            assert_ne!(orig, &b[id], "{id}");
+            assert_eq!(TileFormat::detect(&b[id]), Some(TileFormat::Jpeg));
+            redacted += 1;
+        }
+    }
+    assert!(redacted > 0);
+    assert_eq!(read_metadata(&output)["format"], "jpg");
+    let v = bin()
+        .arg("verify")
+        .arg("--zones")
+        .arg(&zones)
+        .arg("--original")
+        .arg(&input)
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert!(v.status.success(), "{}", stderr(&v));
+    let _ = std::fs::remove_dir_all(&dir);
+}

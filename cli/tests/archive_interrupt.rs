@@ -15,11 +15,11 @@ fn killed_run_leaves_no_output_and_the_input_intact() {
     let policy = dir.join("policy.json");
     std::fs::write(&policy, r#"{"default": {"operator": "texture"}}"#).unwrap();
     let tile = png_tile(7);
-    let tiles: Vec<_> = tiles_in(16, 10.01, 50.01, 10.19, 50.19)
+    let tiles: Vec<_> = tiles_in(17, 10.01, 50.01, 10.19, 50.19)
         .into_iter()
         .map(|id| (id, tile.clone()))
         .collect();
-    assert!(tiles.len() > 1000, "{}", tiles.len());
+    assert!(tiles.len() > 4000, "{}", tiles.len());
     let input = dir.join("big.mbtiles");
     write_mbtiles(&input, &tiles, false);
     let before = file_hash(&input);

@@ -92,8 +92,8 @@ pub trait TileReader {
     fn get(&self, id: TileId) -> Result<Option<Vec<u8>>, String>;
 }
 
-/// Writes an archive all or nothing.
-pub trait TileWriter {
+/// Writes an archive all or nothing (on a thread of its own: `Send`).
+pub trait TileWriter: Send {
     /// Sets the metadata (called once, before or after the tiles).
     ///
     /// # Errors
