@@ -44,7 +44,7 @@
 //!
 //! **Tile codecs**: [`TileFormat`] (PNG, JPEG, WebP) detected from magic bytes; tiles are
 //! decoded strictly and within size limits, and re-encoded clean (no metadata, nothing after
-//! the image) close to their input's encoding.
+//! the image) close to their input's encoding; [`decode_rgba`] decodes one for comparison.
 //!
 //! **Errors**: one [`Error`] type whose messages say what was wrong, where, and what was
 //! expected, with a stable number per kind ([`Error::code`]).
@@ -76,7 +76,7 @@ mod simd;
 mod tile;
 mod zone;
 
-pub use codec::TileFormat;
+pub use codec::{TileFormat, decode_rgba};
 pub use datum::{
     Datum, DatumTransform, Region, bd09_to_gcj02, bd09_to_wgs84, gcj02_to_bd09, gcj02_to_wgs84,
     wgs84_to_bd09, wgs84_to_gcj02,

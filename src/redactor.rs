@@ -413,6 +413,42 @@ impl Redactor {
         })
     }
 
+    /// A fully redacted tile of `format` and `size`: every pixel the opaque
+    /// [`DEFAULT_COLOR`], freshly encoded (PNG RGB, JPEG quality 90 4:4:4, lossless WebP).
+    ///
+    /// This is the fail-closed replacement for a tile that needed redaction but could not be
+    /// decoded or redacted: it depends on nothing of the input (not even `tile`, which is
+    /// taken so that a later version may texture it by position), so it leaks nothing.
+    ///
+    /// ```
+    /// use tileredact::{Policy, Redactor, TileFormat, TileId, TileSize, ZoneSet};
+    ///
+    /// let redactor = Redactor::new(ZoneSet::from_zones(Vec::new()), &Policy::default(), None).unwrap();
+    /// let tile = TileId::new(10, 300, 400).unwrap();
+    /// let png = redactor.fully_redacted_tile(tile, TileSize::S256, TileFormat::Png).unwrap();
+    /// assert_eq!(TileFormat::detect(&png), Some(TileFormat::Png));
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Encode`] if the encoder fails.
+    pub fn fully_redacted_tile(
+        &self,
+        tile: TileId,
+        size: TileSize,
+        format: TileFormat,
+    ) -> Result<Vec<u8>> {
+        let _ = tile;
+        let px = size.px();
+        let [r, g, b] = DEFAULT_COLOR;
+        let rgba = [r, g, b, 255].repeat(px as usize * px as usize);
+        let hints = match format {
+            TileFormat::Png => EncodeHints::png(codec::ColorModel::Rgb),
+            TileFormat::Jpeg => EncodeHints::jpeg(90, codec::Subsampling::S444, false),
+            TileFormat::WebP => EncodeHints::webp(true, 100, false),
+        };
+        codec::encode(&rgba, px, px, &hints)
+    }
+
     /// Whether no zone active at the tile's zoom reaches it at this size.
     fn plan_is_clear(&self, tile: TileId, size: TileSize) -> bool {
         self.groups
@@ -797,4 +833,33 @@ fn square_size(width: u32, height: u32) -> Result<TileSize> {
         ));
     }
     TileSize::from_px(width)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fully_redacted_tiles_decode_to_the_default_colour() {
+        let redactor = Redactor::new(ZoneSet::from_zones(Vec::new()), &Policy::default(), None)
+            .expect("empty zones");
+        let tile = TileId::new(12, 1000, 2000).expect("valid tile");
+        for format in [TileFormat::Png, TileFormat::Jpeg, TileFormat::WebP] {
+            for size in [TileSize::S256, TileSize::S512] {
+                let bytes = redactor
+                    .fully_redacted_tile(tile, size, format)
+                    .expect("encodes");
+                assert_eq!(TileFormat::detect(&bytes), Some(format));
+                let d = codec::decode(&bytes).expect("decodes");
+                assert_eq!((d.width, d.height), (size.px(), size.px()));
+                let [r, g, b] = DEFAULT_COLOR;
+                for px in d.rgba.chunks_exact(4) {
+                    // JPEG may round by one level.
+                    for (got, want) in px.iter().zip([r, g, b, 255]) {
+                        assert!(got.abs_diff(want) <= 1, "{format}: {px:?}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -2,14 +2,19 @@
 //!
 //! Subcommands: `plan` (which tiles of a zoom need redaction), `mask` (write a tile's
 //! coverage or redaction mask as a PNG), `coords` (WGS-84 / GCJ-02 / BD-09 offsets of CSV
-//! points), `points` (redact point coordinates that fall in zones) and `redact-tile` (redact
-//! one encoded tile).
+//! points), `points` (redact point coordinates that fall in zones), `redact-tile` (redact
+//! one encoded tile), and for whole archives `redact`, `verify` and `info`.
 
+mod archive;
 mod coords_cmd;
+mod info_cmd;
 mod key_args;
 mod output;
 mod plan_cmd;
+mod redact_cmd;
+mod report;
 mod tile_cmd;
+mod verify_cmd;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -60,6 +65,27 @@ enum Command {
     /// A clear tile is copied as the same bytes; any other tile is decoded, redacted and
     /// re-encoded in its format with no metadata. The output is written all or nothing.
     RedactTile(tile_cmd::RedactTileArgs),
+    /// Redact a whole tile archive (MBTiles or an XYZ folder) into a new archive.
+    ///
+    /// Only tiles the zones reach are decoded; every other tile is copied as the same bytes.
+    /// The input is opened read-only; the output is written under a temporary name next to
+    /// it and renamed into place when complete. A tile that needs redaction but cannot be
+    /// decoded is replaced by a fully redacted tile and listed (or, with --strict, the run
+    /// stops with no output). The metadata is carried over (less agg_tiles_hash) with a
+    /// `tileredact` entry: version, zones hash, policy hash, key fingerprint.
+    Redact(redact_cmd::RedactArgs),
+    /// Check that an archive is redacted as the zones and policy require.
+    ///
+    /// With --original, exact: every tile must be the same bytes as the redaction of the
+    /// original's tile (clear tiles: the original's bytes), and both must hold the same
+    /// tiles. Without it, each tile the zones reach must already be what the redactor makes
+    /// of its own pixels inside the mask (within a small tolerance). Exit status 1 with a
+    /// list of failing tiles on standard output.
+    Verify(verify_cmd::VerifyArgs),
+    /// Show an archive's format, tiles per zoom, bounds and metadata.
+    Info(info_cmd::InfoArgs),
+    /// Write one tile of an archive to a file, as stored.
+    Extract(info_cmd::ExtractArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +96,18 @@ fn main() -> ExitCode {
         Command::Coords(a) => coords_cmd::run_coords(a),
         Command::Points(a) => coords_cmd::run_points(a),
         Command::RedactTile(a) => tile_cmd::run_redact_tile(a),
+        Command::Redact(a) => redact_cmd::run_redact(a),
+        Command::Info(a) => info_cmd::run_info(a),
+        Command::Extract(a) => info_cmd::run_extract(a),
+        Command::Verify(a) => match verify_cmd::run_verify(a) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => {
+                // 2: the check could not be made (1 means tiles failed it).
+                eprintln!("tileredact: error: {e}");
+                return ExitCode::from(2);
+            }
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -355,6 +355,30 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<DecodedTile> {
     Ok(tile)
 }
 
+/// Decodes a PNG, JPEG or WebP tile (detected by its magic bytes) to tight straight-alpha
+/// RGBA8 pixels: `(pixels, width, height)`, with the same strict checks and size limits as
+/// [`crate::Redactor::redact_encoded`]. For tools that compare tiles (for example a check
+/// that an archive was redacted).
+///
+/// ```
+/// use tileredact::{Policy, Redactor, TileFormat, TileId, TileSize, ZoneSet, decode_rgba};
+///
+/// let redactor = Redactor::new(ZoneSet::from_zones(Vec::new()), &Policy::default(), None).unwrap();
+/// let tile = TileId::new(3, 1, 2).unwrap();
+/// let png = redactor.fully_redacted_tile(tile, TileSize::S256, TileFormat::Png).unwrap();
+/// let (rgba, w, h) = decode_rgba(&png).unwrap();
+/// assert_eq!((w, h, rgba.len()), (256, 256, 256 * 256 * 4));
+/// assert_eq!(&rgba[..4], &[0x80, 0x80, 0x80, 255]);
+/// ```
+///
+/// # Errors
+/// [`Error::Decode`] for an unknown format, a malformed or truncated file, an animated image
+/// or one beyond the size limits.
+pub fn decode_rgba(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32)> {
+    let d = decode(bytes)?;
+    Ok((d.rgba, d.width, d.height))
+}
+
 /// Encodes tight straight-alpha RGBA8 pixels as `hints` say, into a fresh buffer with no
 /// metadata and nothing after the image's end.
 ///

@@ -1,0 +1,340 @@
+//! `tileredact redact`: redact a whole tile archive (MBTiles or a folder) into a new one.
+//!
+//! The input is read in batches of [`BATCH`] tiles; each batch is redacted in parallel
+//! (rayon) and handed to a writer thread (at most two batches queued), so memory stays
+//! bounded by a few batches and writing overlaps the next batch's redaction. Clear
+//! tiles are copied as the same bytes without being decoded. The output is published only
+//! when complete (see [`crate::archive`]).
+
+use std::borrow::Cow;
+use std::io::IsTerminal;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use tileredact::{Policy, Redactor, TileFormat, TileId, TilePlan, TileReport, TileSize};
+
+use crate::archive::{self, ArchiveFormat, Scheme, Tile, TileWriter};
+use crate::report::{Counts, FailedTile, MAX_FAILED_LISTED, Provenance, RunReport};
+
+/// Tiles read, redacted and written at a time.
+pub const BATCH: usize = 512;
+
+/// The zones, policy and key options shared by `redact` and `verify`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RedactorArgs {
+    /// Zones (GeoJSON); a zone's own properties (operator, points, margin_m, feather_px,
+    /// min_zoom, max_zoom) override its category's rule.
+    #[arg(long)]
+    pub zones: PathBuf,
+    /// Policy file (JSON), as for redact-tile. Default: inpaint, the secure smooth fill.
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    #[command(flatten)]
+    pub key: crate::key_args::KeyArgs,
+}
+
+impl RedactorArgs {
+    /// The redactor and where it came from.
+    ///
+    /// # Errors
+    /// A message naming the file that cannot be read or is invalid.
+    pub fn build(&self) -> Result<(Redactor, Provenance), String> {
+        let zones_bytes = std::fs::read(&self.zones)
+            .map_err(|e| format!("cannot read {}: {e}", self.zones.display()))?;
+        let zones = crate::load_zones(&self.zones)?;
+        let (policy, policy_name) = match &self.policy {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                let policy = Policy::from_json_str(&text)
+                    .map_err(|e| format!("policy {}: {e}", p.display()))?;
+                (policy, format!("blake3:{}", blake3::hash(text.as_bytes())))
+            }
+            None => (Policy::default(), "default".to_string()),
+        };
+        let key = self.key.read()?;
+        let provenance = Provenance {
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            zones_blake3: blake3::hash(&zones_bytes).to_string(),
+            policy: policy_name,
+            key_fingerprint: key.as_ref().map(|k| k.fingerprint()),
+        };
+        let redactor = Redactor::new(zones, &policy, key).map_err(|e| e.to_string())?;
+        Ok((redactor, provenance))
+    }
+}
+
+/// Arguments of `tileredact redact`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RedactArgs {
+    #[command(flatten)]
+    pub redactor: RedactorArgs,
+    /// Write the JSON report here (all or nothing).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Stop with an error (and no output) at the first tile that cannot be redacted, instead
+    /// of replacing it by a fully redacted tile.
+    #[arg(long)]
+    pub strict: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Format of the output (default: by extension, `.mbtiles`, else a folder).
+    #[arg(long, value_enum)]
+    pub format: Option<ArchiveFormat>,
+    /// Format of the input (default: detected from its content).
+    #[arg(long, value_enum)]
+    pub input_format: Option<ArchiveFormat>,
+    /// Row numbering of folders (input and output).
+    #[arg(long, value_enum, default_value = "xyz")]
+    pub scheme: Scheme,
+    /// No progress bar even on a terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// The archive to redact (never modified).
+    pub input: PathBuf,
+    /// The new archive (written all or nothing).
+    pub output: PathBuf,
+}
+
+/// What happened to one tile.
+enum Outcome {
+    /// Clear: the input bytes are written.
+    Copied,
+    /// Redacted: new bytes.
+    Redacted(Vec<u8>, TileReport),
+    /// Could not be redacted: a fully redacted tile replaces it.
+    Failed(Vec<u8>, String),
+}
+
+/// Redacts one tile, failing closed.
+fn redact_tile(redactor: &Redactor, tile: &Tile, fallback: TileFormat, size: TileSize) -> Outcome {
+    let attempt = catch_unwind(AssertUnwindSafe(|| {
+        redactor.redact_encoded(tile.id, &tile.data)
+    }));
+    let error = match attempt {
+        Ok(Ok(out)) => {
+            return match out.bytes {
+                Cow::Borrowed(_) => Outcome::Copied,
+                Cow::Owned(bytes) => Outcome::Redacted(bytes, out.report),
+            };
+        }
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "the redaction panicked".to_string(),
+    };
+    // Only tiles that need redaction matter: a clear tile is copied whatever its bytes.
+    if redactor.plan(tile.id, TileSize::S256) == TilePlan::Clear {
+        return Outcome::Copied;
+    }
+    let format = TileFormat::detect(&tile.data).unwrap_or(fallback);
+    match redactor.fully_redacted_tile(tile.id, size, format) {
+        Ok(bytes) => Outcome::Failed(bytes, error),
+        Err(e) => Outcome::Failed(Vec::new(), format!("{error}; and no replacement: {e}")),
+    }
+}
+
+/// The output format asked for.
+fn output_format(args: &RedactArgs) -> ArchiveFormat {
+    args.format
+        .or_else(|| archive::from_extension(&args.output))
+        .unwrap_or(ArchiveFormat::Dir)
+}
+
+/// Whether two paths name the same existing file or folder.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Runs `tileredact redact`.
+///
+/// # Errors
+/// A message naming the file and what was wrong; no output is left then.
+pub fn run_redact(args: &RedactArgs) -> Result<(), String> {
+    let start = Instant::now();
+    let (redactor, provenance) = args.redactor.build()?;
+    if same_file(&args.input, &args.output) {
+        return Err(format!(
+            "{}: the output is the input; write to a new path",
+            args.output.display()
+        ));
+    }
+    let mut reader = archive::open_reader(&args.input, args.input_format, args.scheme)?;
+    let out_format = output_format(args);
+    let meta = reader.metadata()?;
+    let fallback = archive::metadata_tile_format(&meta).unwrap_or(TileFormat::Png);
+    let size = match meta.iter().find(|(k, _)| k == "tilesize") {
+        Some((_, v)) if v.trim() == "512" => TileSize::S512,
+        _ => TileSize::S256,
+    };
+    let total = reader.count()?;
+    let mut writer = archive::create_writer(&args.output, out_format, args.scheme, fallback)?;
+
+    let pool = {
+        let mut b = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = args.threads {
+            if n == 0 {
+                return Err("--threads: expected at least 1".into());
+            }
+            b = b.num_threads(n);
+        }
+        b.build()
+            .map_err(|e| format!("cannot start the worker threads: {e}"))?
+    };
+    let bar = if !args.quiet && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:40}] {pos}/{len} tiles ({per_sec}, eta {eta})",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+
+    let mut report = RunReport {
+        input: args.input.display().to_string(),
+        input_format: reader.format().name().to_string(),
+        output: args.output.display().to_string(),
+        output_format: out_format.name().to_string(),
+        totals: Counts::default(),
+        per_zoom: Default::default(),
+        per_zone: Default::default(),
+        operators: Default::default(),
+        pixels_redacted: 0,
+        cosmetic: false,
+        failed: Vec::new(),
+        provenance,
+        elapsed_s: 0.0,
+    };
+    // Writing runs on its own thread, overlapping the reading and redaction of the next
+    // batch; at most two batches wait for it.
+    let (to_writer, batches) = std::sync::mpsc::sync_channel::<(Vec<Tile>, Vec<Outcome>)>(2);
+    let mut writer = std::thread::scope(|scope| -> Result<Box<dyn TileWriter>, String> {
+        let writing = scope.spawn(move || -> Result<Box<dyn TileWriter>, String> {
+            for (tiles, outcomes) in batches {
+                let out: Vec<(TileId, &[u8])> = tiles
+                    .iter()
+                    .zip(&outcomes)
+                    .map(|(t, o)| match o {
+                        Outcome::Copied => (t.id, &t.data[..]),
+                        Outcome::Redacted(b, _) | Outcome::Failed(b, _) => (t.id, &b[..]),
+                    })
+                    .collect();
+                writer.put_tiles(&out)?;
+            }
+            Ok(writer)
+        });
+        let input_path = args.input.clone();
+        let read = reader.for_each_batch(BATCH, &mut |tiles: Vec<Tile>| {
+            let outcomes: Vec<Outcome> = pool.install(|| {
+                tiles
+                    .par_iter()
+                    .map(|t| redact_tile(&redactor, t, fallback, size))
+                    .collect()
+            });
+            for (tile, outcome) in tiles.iter().zip(&outcomes) {
+                let zoom = report.per_zoom.entry(tile.id.z()).or_default();
+                zoom.read += 1;
+                report.totals.read += 1;
+                match outcome {
+                    Outcome::Copied => {
+                        zoom.copied += 1;
+                        report.totals.copied += 1;
+                    }
+                    Outcome::Redacted(_, r) => {
+                        if r.plan == TilePlan::Full {
+                            zoom.full += 1;
+                            report.totals.full += 1;
+                        } else {
+                            zoom.partial += 1;
+                            report.totals.partial += 1;
+                        }
+                        for z in &r.zones {
+                            *report.per_zone.entry(z.clone()).or_default() += 1;
+                        }
+                        for o in &r.operators {
+                            *report.operators.entry((*o).to_string()).or_default() += 1;
+                        }
+                        report.pixels_redacted += r.pixels_redacted;
+                        report.cosmetic |= r.cosmetic;
+                    }
+                    Outcome::Failed(bytes, error) => {
+                        if args.strict || bytes.is_empty() {
+                            return Err(format!(
+                                "{}: tile {}: cannot be redacted: {error}{}",
+                                input_path.display(),
+                                tile.id,
+                                if args.strict {
+                                    " (--strict: no output written)"
+                                } else {
+                                    ""
+                                }
+                            ));
+                        }
+                        zoom.failed += 1;
+                        report.totals.failed += 1;
+                        if report.failed.len() < MAX_FAILED_LISTED {
+                            report.failed.push(FailedTile {
+                                tile: tile.id.to_string(),
+                                error: error.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+            bar.inc(tiles.len() as u64);
+            // A closed channel means the writer failed: its error is reported below.
+            to_writer
+                .send((tiles, outcomes))
+                .map_err(|_| "the output writer stopped".to_string())
+        });
+        drop(to_writer);
+        let written = writing
+            .join()
+            .map_err(|_| "the output writer panicked".to_string())?;
+        // The writer's own error first (a send failure only echoes it).
+        let writer = written?;
+        read?;
+        Ok(writer)
+    })?;
+    bar.finish_and_clear();
+
+    let mut meta: Vec<(String, String)> = meta
+        .into_iter()
+        .filter(|(k, _)| k != "agg_tiles_hash" && k != "tileredact")
+        .collect();
+    meta.push((
+        "tileredact".to_string(),
+        serde_json::to_string(&report.provenance).expect("serialisable"),
+    ));
+    writer.put_metadata(&meta)?;
+    // The report file first: a run whose report cannot be written leaves no output.
+    report.elapsed_s = start.elapsed().as_secs_f64();
+    let report_file = match &args.report {
+        Some(p) => {
+            use std::io::Write;
+            let mut f = crate::output::AtomicFile::create(p)?;
+            let text = serde_json::to_string_pretty(&report).expect("serialisable");
+            f.write_all(text.as_bytes())
+                .and_then(|()| f.write_all(b"\n"))
+                .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+            Some(f)
+        }
+        None => None,
+    };
+    writer.finish()?;
+    if let Some(f) = report_file {
+        f.commit()?;
+    }
+    report.elapsed_s = start.elapsed().as_secs_f64();
+    eprintln!("{}", report.summary());
+    Ok(())
+}
