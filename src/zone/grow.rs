@@ -244,10 +244,10 @@ fn rings_to_grow(mercator: &MultiPolygon<f64>, r: f64) -> Vec<(Cow<'_, [Coord<f6
             .collect()
     };
     let eps = r * SIMPLIFY_FRACTION;
-    if std::env::var_os("TR_NO_SIMPLIFY").is_some() {
-        return exact();
-    }
-    if !rings().flatten().any(|ring| ring.0.len() > SIMPLIFY_MIN_VERTICES) {
+    if !rings()
+        .flatten()
+        .any(|ring| ring.0.len() > SIMPLIFY_MIN_VERTICES)
+    {
         return exact();
     }
     // Simplify at a hair below `ε`: the rounding of a squared distance is far below that.

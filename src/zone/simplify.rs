@@ -56,8 +56,8 @@ pub(crate) fn simplify_ring(ring: &[Coord<f64>], tol: f64) -> Option<Vec<Coord<f
         }
         let (a, b) = (at(i), at(j));
         let mut best = (0.0f64, i);
-        for k in i + 1..j {
-            let d = seg_dist2(pts[k], a, b);
+        for (k, &p) in pts.iter().enumerate().take(j).skip(i + 1) {
+            let d = seg_dist2(p, a, b);
             if d > best.0 {
                 best = (d, k);
             }
