@@ -1,9 +1,11 @@
 //! Loading a detailed outline with a margin: `ZoneSet::from_geojson_str` (parse, validate,
 //! project, grow by `margin_m`, index) for a coastline-like outline of 10 000, 100 000 and
 //! 300 000 vertices over the same area (more detail, not more area), with a 25 m margin and
-//! without one (the cost of growing is the difference). The peer in the same run is the
-//! growth used before (geo's `Buffer`, i_overlay's outline, round joins of the same angle) on
-//! the same projected outline, at the sizes where it finishes in reasonable time.
+//! without one (the cost of growing is the difference; rings of more than 1 000 vertices are
+//! simplified at a quarter of the margin before they are grown, see `zone/grow.rs`, so it
+//! grows about linearly with the detail). The peer in the same run is the growth used before
+//! (geo's `Buffer`, i_overlay's outline, round joins of the same angle) on the same projected
+//! outline, at the sizes where it finishes in reasonable time.
 //!
 //! `cargo bench --locked --features bench --bench zones`
 

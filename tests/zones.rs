@@ -4,7 +4,7 @@
 
 mod common;
 use common::{on_edge, sphere_destination};
-use geo::{Area, Contains, Coord, LineString};
+use geo::{Area, Contains, Coord, Intersects, LineString};
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use tileredact::{Error, ZoneLocation, ZoneSet};
@@ -685,5 +685,134 @@ proptest! {
             let z = &set.zones()[0];
             prop_assert!(z.grown_m().contains(z.geometry_m()) || z.margin_m() == 0.0);
         }
+    }
+}
+
+/// Squared distance from `p` to the segment `a b`, computed here (independent of the crate).
+fn seg_dist2(p: (f64, f64), a: Coord<f64>, b: Coord<f64>) -> f64 {
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let (px, py) = (p.0 - a.x, p.1 - a.y);
+    let l2 = dx * dx + dy * dy;
+    let t = if l2 > 0.0 {
+        ((px * dx + py * dy) / l2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    (px - t * dx).powi(2) + (py - t * dy).powi(2)
+}
+
+/// A jagged star ring around (`lon0`, `lat0`): `n` vertices at mean radius `radius_m`, each
+/// moved radially by a zigzag of `amp_m` plus a random walk of steps up to `amp_m`, kept
+/// within `amp_m` of the mean (a star with positive radii is simple). Closed, counter-clockwise.
+fn jagged_star_lnglat(
+    rng: &mut Rng,
+    lon0: f64,
+    lat0: f64,
+    n: usize,
+    radius_m: f64,
+    amp_m: f64,
+) -> Vec<[f64; 2]> {
+    let mut walk = 0.0f64;
+    let mut ring: Vec<[f64; 2]> = (0..n)
+        .map(|i| {
+            let a = i as f64 / n as f64 * std::f64::consts::TAU;
+            walk = (walk + rng.range(-amp_m, amp_m)).clamp(-amp_m, amp_m);
+            let zig = if i % 2 == 0 { amp_m } else { -amp_m };
+            let r = radius_m + 0.5 * (zig + walk);
+            let (x, y) = (r * a.cos(), r * a.sin());
+            [
+                lon0 + x / (111_320.0 * lat0.to_radians().cos()),
+                lat0 + y / 111_320.0,
+            ]
+        })
+        .collect();
+    ring.push(ring[0]);
+    ring
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 16,
+        rng_seed: RngSeed::Fixed(0x6a61_6767_6564),
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
+
+    /// Long jagged rings (more than the 1 000 vertices from which growing simplifies a ring
+    /// first, see `zone/grow.rs`), with and without a long jagged hole: every vertex and edge
+    /// point of the zone, and every point within the margin of its boundary, is inside the
+    /// grown zone. The oracle works in mercator metres on the zone's projected rings: the
+    /// margin is at least `margin_m / cos(poleward latitude)` mercator metres there, and the
+    /// distance from a point to the boundary is the smallest distance to its segments,
+    /// computed here.
+    #[test]
+    fn long_jagged_rings_grow_by_at_least_the_margin(
+        seed in any::<u64>(),
+        n in 1_100usize..4_000,
+        radius_m in 400.0f64..5_000.0,
+        amp_factor in 0.05f64..2.0,
+        margin_m in 2.0f64..150.0,
+        lon0 in -150.0f64..150.0,
+        lat0 in -70.0f64..70.0,
+        with_hole in any::<bool>(),
+    ) {
+        let mut rng = Rng(seed | 1);
+        let amp_m = (amp_factor * margin_m).min(0.1 * radius_m);
+        let shell = jagged_star_lnglat(&mut rng, lon0, lat0, n, radius_m, amp_m);
+        let mut rings = vec![shell];
+        if with_hole {
+            let mut hole = jagged_star_lnglat(&mut rng, lon0, lat0, n + 17, 0.5 * radius_m, amp_m);
+            hole.reverse();
+            rings.push(hole);
+        }
+        let set = ZoneSet::from_geojson_value(&serde_json::json!({
+            "type": "Feature", "properties": {"id": "jagged", "margin_m": margin_m},
+            "geometry": {"type": "Polygon", "coordinates": rings}
+        }))
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let z = &set.zones()[0];
+        let grown = z.grown_m();
+        let poleward = rings
+            .iter()
+            .flatten()
+            .fold(0.0f64, |m, p| m.max(p[1].abs()));
+        let r = margin_m / poleward.to_radians().cos() * (1.0 - 1e-9);
+        let segs: Vec<(Coord<f64>, Coord<f64>)> = std::iter::once(z.geometry_m().0[0].exterior())
+            .chain(z.geometry_m().0[0].interiors())
+            .flat_map(|ring| ring.0.windows(2).map(|w| (w[0], w[1])))
+            .collect();
+        let inside = |p: (f64, f64)| grown.intersects(&geo::Point::new(p.0, p.1));
+        // Every vertex, and a point of every edge.
+        for &(a, b) in &segs {
+            prop_assert!(inside((a.x, a.y)), "vertex {a:?} outside the grown zone");
+            let t = rng.next();
+            let e = (a.x + t * (b.x - a.x), a.y + t * (b.y - a.y));
+            prop_assert!(inside(e), "edge point {e:?} outside the grown zone");
+        }
+        // Points at most the margin from a boundary point.
+        for _ in 0..400 {
+            let (a, b) = segs[(rng.next() * segs.len() as f64) as usize];
+            let t = rng.next();
+            let az = rng.range(0.0, std::f64::consts::TAU);
+            let d = if rng.next() < 0.7 { r } else { r * rng.next() };
+            let p = (
+                a.x + t * (b.x - a.x) + d * az.cos(),
+                a.y + t * (b.y - a.y) + d * az.sin(),
+            );
+            prop_assert!(inside(p), "{p:?}, {d} m from the boundary, outside the grown zone");
+        }
+        // Random points around the boundary: inside when the oracle puts them within the margin.
+        let mut near = 0;
+        for _ in 0..400 {
+            // Uniform in a square of side 4 r around a random vertex.
+            let (a, _) = segs[(rng.next() * segs.len() as f64) as usize];
+            let p = (a.x + rng.range(-2.0 * r, 2.0 * r), a.y + rng.range(-2.0 * r, 2.0 * r));
+            let d2 = segs.iter().fold(f64::INFINITY, |m, &(a, b)| m.min(seg_dist2(p, a, b)));
+            if d2 <= r * r {
+                near += 1;
+                prop_assert!(inside(p), "{p:?}, {} m from the boundary, outside the grown zone", d2.sqrt());
+            }
+        }
+        prop_assert!(near > 50, "only {near} random points within the margin");
     }
 }

@@ -10,6 +10,7 @@ mod geojson_in;
 mod grow;
 mod index;
 mod load;
+mod simplify;
 mod topology;
 mod union;
 mod validate;
@@ -66,7 +67,9 @@ impl Zone {
     pub fn geometry_m(&self) -> &MultiPolygon<f64> {
         &self.mercator
     }
-    /// The geometry in Web Mercator metres grown by [`Zone::margin_m`].
+    /// The geometry in Web Mercator metres grown by [`Zone::margin_m`]: it contains every
+    /// point within the margin on the ground, and near a ring of more than 1 000 vertices can
+    /// reach up to a quarter of the margin further (see Margins in [`ZoneSet`]).
     pub fn grown_m(&self) -> &MultiPolygon<f64> {
         &self.grown
     }
