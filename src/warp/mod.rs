@@ -58,8 +58,8 @@ pub enum WarpFilter {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WarpReport {
-    /// Source tiles the target needs (see [`required_source_tiles`]) that were not given:
-    /// their pixels read as transparent (0, 0, 0, 0). Sorted.
+    /// Source tiles whose pixels the warp needed that were not given (always among
+    /// [`required_source_tiles`]): their pixels read as transparent (0, 0, 0, 0). Sorted.
     pub missing: Vec<TileId>,
     /// The target tile is wholly outside the region (no offset applies there): the output is
     /// a copy of the source tile with the same address.
@@ -665,12 +665,21 @@ impl Checked<'_, '_> {
             .map(|i| self.sources[i].1)
     }
 
-    /// The mosaic of world pixels `x0..x0 + w`, `y0..y0 + h` at zoom `z`.
-    fn mosaic(&self, z: u8, x0: i64, y0: i64, w: usize, h: usize) -> Mosaic<'static> {
+    /// The mosaic of world pixels `x0..x0 + w`, `y0..y0 + h` at zoom `z`, and the tiles it
+    /// needed that were not given (sorted).
+    fn mosaic(
+        &self,
+        z: u8,
+        x0: i64,
+        y0: i64,
+        w: usize,
+        h: usize,
+    ) -> (Mosaic<'static>, Vec<TileId>) {
         let s = self.size.px() as i64;
         let n = 1i64 << z;
         let world = s * n;
         let mut px = vec![[0u8; 4]; w * h];
+        let mut missing = Vec::new();
         for (r, row) in px.chunks_exact_mut(w).enumerate() {
             let wy = y0 + r as i64;
             if !(0..world).contains(&wy) {
@@ -683,24 +692,32 @@ impl Checked<'_, '_> {
                 let (tx, sx) = (wx / s, (wx % s) as usize);
                 let run = (s as usize - sx).min(w - c);
                 let id = TileId::new(z, tx as u32, ty as u32).expect("in range");
-                if let Some(v) = self.find(id) {
-                    row[c..c + run].copy_from_slice(&v.pixels(sy)[sx..sx + run]);
+                match self.find(id) {
+                    Some(v) => row[c..c + run].copy_from_slice(&v.pixels(sy)[sx..sx + run]),
+                    None => {
+                        if missing.last() != Some(&id) {
+                            missing.push(id);
+                        }
+                    }
                 }
                 c += run;
             }
         }
-        Mosaic {
+        missing.sort();
+        missing.dedup();
+        let m = Mosaic {
             px: std::borrow::Cow::Owned(px),
             w,
             h,
-        }
+        };
+        (m, missing)
     }
 }
 
 /// The plan of one warp: the field, the mosaic and its offset; or a copied tile.
 enum Plan {
     Copy,
-    Warp(Field, Mosaic<'static>, [i64; 2]),
+    Warp(Field, Mosaic<'static>, [i64; 2], Vec<TileId>),
 }
 
 fn plan(target: TileId, direction: WarpDirection, c: &Checked<'_, '_>, all_exact: bool) -> Plan {
@@ -716,32 +733,28 @@ fn plan(target: TileId, direction: WarpDirection, c: &Checked<'_, '_>, all_exact
     let off = [field.lo[0] - TAPS_BEFORE - 1, field.lo[1] - TAPS_BEFORE - 1];
     let w = (s + field.hi[0] - field.lo[0] + TAPS_BEFORE + TAPS_AFTER + 3) as usize;
     let h = (s + field.hi[1] - field.lo[1] + TAPS_BEFORE + TAPS_AFTER + 3) as usize;
-    let m = c.mosaic(target.z(), ox as i64 + off[0], oy as i64 + off[1], w, h);
-    Plan::Warp(field, m, off)
+    let (m, missing) = c.mosaic(target.z(), ox as i64 + off[0], oy as i64 + off[1], w, h);
+    Plan::Warp(field, m, off, missing)
 }
 
-fn report(target: TileId, direction: WarpDirection, c: &Checked<'_, '_>, p: &Plan) -> WarpReport {
-    let (outside, exact_pixels, step) = match p {
-        Plan::Copy => (true, 0, 0),
-        Plan::Warp(f, ..) => (false, f.exact_pixels(), f.l as u32),
-    };
-    let missing = if outside {
-        if c.find(target).is_some() {
-            vec![]
-        } else {
-            vec![target]
-        }
-    } else {
-        required_source_tiles(target, direction)
-            .into_iter()
-            .filter(|t| c.find(*t).is_none())
-            .collect()
-    };
-    WarpReport {
-        missing,
-        outside_region: outside,
-        exact_pixels,
-        lattice_step: step,
+fn report(target: TileId, c: &Checked<'_, '_>, p: Plan) -> WarpReport {
+    match p {
+        Plan::Copy => WarpReport {
+            missing: if c.find(target).is_some() {
+                vec![]
+            } else {
+                vec![target]
+            },
+            outside_region: true,
+            exact_pixels: 0,
+            lattice_step: 0,
+        },
+        Plan::Warp(f, _, _, missing) => WarpReport {
+            missing,
+            outside_region: false,
+            exact_pixels: f.exact_pixels(),
+            lattice_step: f.l as u32,
+        },
     }
 }
 
@@ -769,7 +782,7 @@ fn warp_impl(
     let p = plan(target, direction, &c, all_exact);
     match &p {
         Plan::Copy => copy_tile(target, &c, out),
-        Plan::Warp(field, m, off) => match arch {
+        Plan::Warp(field, m, off, _) => match arch {
             Some(arch) => kernel_with(arch, field, m, *off, out, filter),
             None => {
                 for y in 0..field.s {
@@ -781,7 +794,7 @@ fn warp_impl(
             }
         },
     }
-    Ok(report(target, direction, &c, &p))
+    Ok(report(target, &c, p))
 }
 
 /// Warps tile `target` of the output frame from the source frame's tiles.
