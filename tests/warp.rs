@@ -245,10 +245,10 @@ fn round_trip_returns_the_original() {
         let k = p.curvature();
         for y in 4..S - 4 {
             for x in 4..S - 4 {
-                for c in 0..3 {
+                for (c, kc) in k.iter().enumerate() {
                     let i = (y * S + x) * 4 + c;
                     let e = (f64::from(back[i]) - f64::from(original[i])).abs();
-                    let tol = 2.0 * k[c] / 8.0 + 2.0;
+                    let tol = 2.0 * kc / 8.0 + 2.0;
                     assert!(e <= tol, "{t} pixel {x},{y} channel {c}: {e} > {tol}");
                 }
                 checked += 1;
