@@ -258,11 +258,21 @@ fn adjacent_tiles_equal_a_two_tile_window() {
     let mut checked = 0usize;
     for case in 0..6 {
         let z = [14u8, 16, 18, 20, 11, 8][case];
-        let a = tile_in_region(&mut r, z);
-        let (a, b, horizontal) = if case % 2 == 0 {
-            (a, TileId::new(z, a.x() + 1, a.y()).unwrap(), true)
-        } else {
-            (a, TileId::new(z, a.x(), a.y() + 1).unwrap(), false)
+        let horizontal = case % 2 == 0;
+        let g256 = WorldGrid::new(z, TileSize::S256).unwrap();
+        let (a, b) = loop {
+            // Both tiles deep inside the region (no exact cells), so the lattice is the field.
+            let a = tile_in_region(&mut r, z);
+            let b = if horizontal {
+                TileId::new(z, a.x() + 1, a.y()).unwrap()
+            } else {
+                TileId::new(z, a.x(), a.y() + 1).unwrap()
+            };
+            if tile_class(&g256, a) == RectClass::Inside
+                && tile_class(&g256, b) == RectClass::Inside
+            {
+                break (a, b);
+            }
         };
         let dir = WarpDirection::Wgs84ToGcj02;
         let mut need = required_source_tiles(a, dir);
