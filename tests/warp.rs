@@ -372,7 +372,7 @@ fn missing_sources_are_transparent_and_reported() {
     let t = TileId::containing(glon, glat, 18).unwrap();
     let dir = WarpDirection::Wgs84ToGcj02;
     let need = required_source_tiles(t, dir);
-    let grey = vec![200u8; S * S * 4];
+    let grey: Vec<u8> = [200u8, 200, 200, 255].repeat(S * S);
     // Drop the tile that the centre pixel samples.
     let (u, v) = mapped_centre(t, S / 2, S / 2, gcj02_to_wgs84);
     let dropped = TileId::new(18, (u / S as f64) as u32, (v / S as f64) as u32).unwrap();

@@ -171,6 +171,10 @@ pub fn required_source_tiles(target: TileId, direction: WarpDirection) -> Vec<Ti
     let s = 256.0;
     let (ox, oy) = (target.x() as f64 * s, target.y() as f64 * s);
     let class = tile_class(&grid, target);
+    if class == RectClass::Outside {
+        // No offset anywhere near: the warp copies the tile with the same address.
+        return vec![target];
+    }
     // Range of the displacement over the tile: the identity where the region may end, the
     // formula on nodes every 16 px (it varies by far less than a pixel between them; the
     // guard covers that, the lattice's own error and f32 rounding).
