@@ -12,8 +12,10 @@
 //! 32 below zoom 14, 64 from zoom 14; the far edge of a tile is a node) and interpolated
 //! bilinearly in `f32`. The lattice is anchored in world pixels, not in the tile, and every
 //! per-pixel quantity is a function of the world pixel alone, so adjacent tiles agree exactly.
-//! Measured interpolation error (unit test `lattice_matches_exact_map_at_z18` and the
-//! low-zoom sweep): below 1e-3 px at z18 and below 0.05 px at z5. Lattice cells whose
+//! Measured interpolation error (unit tests `lattice_matches_exact_map_at_z18`, 30 000 random
+//! pixels of 100 random tiles, and `lattice_error_below_a_tenth_of_a_pixel_at_every_zoom`):
+//! at most 3.5e-4 px at z18 (asserted below 2e-3) and at most 1.9e-2 px at any zoom 5..=20
+//! (asserted below 0.1), mostly the `f32` rounding at high zoom. Lattice cells whose
 //! neighbourhood (0.1 degree margin, more than any GCJ-02 shift) is not wholly inside or
 //! wholly outside the region are evaluated exactly at every pixel, since `M` jumps at the
 //! region edge.
