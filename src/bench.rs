@@ -187,3 +187,40 @@ pub fn roundtrip(bytes: &[u8]) -> Vec<u8> {
 pub fn decode_rgba(bytes: &[u8]) -> Vec<u8> {
     crate::codec::decode(bytes).expect("a valid tile").rgba
 }
+
+// The tile warp (used by `benches/warp.rs`).
+
+/// `warp_tile` at CPU level `level`; `exact`: every pixel's source position by the exact
+/// transform (no lattice), the per-pixel baseline.
+pub fn warp(
+    level: &str,
+    target: crate::TileId,
+    direction: crate::WarpDirection,
+    sources: &[(crate::TileId, crate::ImageView<'_>)],
+    out: &mut ImageViewMut<'_>,
+    filter: crate::WarpFilter,
+    exact: bool,
+) -> crate::WarpReport {
+    crate::warp::warp_tile_with(
+        Some(arch(level)),
+        target,
+        direction,
+        sources,
+        out,
+        filter,
+        exact,
+    )
+    .expect("valid warp inputs")
+}
+
+/// The floor of a warp: the tight square `src` resampled into `out` at the constant
+/// sub-pixel displacement `d` by the warp's kernel (no lattice, no mosaic).
+pub fn resample_plain(
+    level: &str,
+    src: &[u8],
+    out: &mut ImageViewMut<'_>,
+    d: [f32; 2],
+    filter: crate::WarpFilter,
+) {
+    crate::warp::resample_plain(arch(level), bytemuck::cast_slice(src), out, d, filter);
+}

@@ -42,6 +42,12 @@
 //! planar-Laplace displacement, move outside; defaults in [`PointRules`]), reporting one
 //! [`PointAction`] per point; [`RedactionKey`] is the secret behind every keyed choice.
 //!
+//! **Tile warp**: [`warp_tile`] re-samples tile z/x/y of the GCJ-02 grid from WGS-84 tiles
+//! or back ([`WarpDirection`], [`WarpFilter`]: nearest, bilinear, Catmull-Rom bicubic);
+//! [`required_source_tiles`] lists the source tiles it reads; a [`WarpReport`] says which were
+//! missing and whether the tile was outside the region (copied); [`warp_tile_ref`] is the
+//! scalar reference.
+//!
 //! **Tile codecs**: [`TileFormat`] (PNG, JPEG, WebP) detected from magic bytes; tiles are
 //! decoded strictly and within size limits, and re-encoded clean (no metadata, nothing after
 //! the image) close to their input's encoding; [`decode_rgba`] decodes one for comparison.
@@ -74,6 +80,7 @@ mod raster;
 mod redactor;
 mod simd;
 mod tile;
+mod warp;
 mod zone;
 
 pub use codec::{TileFormat, decode_rgba};
@@ -94,6 +101,9 @@ pub use tile::{
     EARTH_RADIUS_M, LngLatBounds, MAX_ZOOM, MERCATOR_HALF_WORLD_M, MERCATOR_MAX_LAT,
     MercatorBounds, TileId, TileSize, WorldGrid, ground_scale, lnglat_to_mercator,
     mercator_to_lnglat,
+};
+pub use warp::{
+    WarpDirection, WarpFilter, WarpReport, required_source_tiles, warp_tile, warp_tile_ref,
 };
 pub use zone::{Zone, ZoneSet};
 

@@ -25,8 +25,34 @@ mod region;
 mod region_data;
 mod transform;
 
+pub(crate) use region::RectClass;
 pub use region::Region;
 pub use transform::{
     Datum, DatumTransform, bd09_to_gcj02, bd09_to_wgs84, gcj02_to_bd09, gcj02_to_wgs84,
     wgs84_to_bd09, wgs84_to_gcj02,
 };
+
+/// The tile warp's view of GCJ-02 in [`Region::Polygon`] (the region of [`wgs84_to_gcj02`] and
+/// [`gcj02_to_wgs84`]): the class of a WGS-84 rectangle, and the bare formulas without the
+/// region test.
+pub(crate) mod warp_support {
+    use super::RectClass;
+    use super::region::Region;
+
+    /// The class of the WGS-84 rectangle for the GCJ-02 offset (conservative).
+    pub(crate) fn gcj02_rect_class(west: f64, south: f64, east: f64, north: f64) -> RectClass {
+        Region::Polygon
+            .gcj_test()
+            .classify_rect(west, south, east, north)
+    }
+
+    /// WGS-84 to GCJ-02 by the formula, no region test.
+    pub(crate) fn gcj02_forward(lon: f64, lat: f64) -> (f64, f64) {
+        super::gcj02::forward(lon, lat)
+    }
+
+    /// GCJ-02 to WGS-84 by the formula's fixed-count inverse, no region test.
+    pub(crate) fn gcj02_inverse(lon: f64, lat: f64) -> (f64, f64) {
+        super::gcj02::inverse(lon, lat)
+    }
+}

@@ -149,6 +149,43 @@ impl RegionTest {
     }
 }
 
+/// How a rectangle of lon/lat relates to a region: every point inside, every point outside,
+/// or not known to be either (the tile warp evaluates such cells point by point).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RectClass {
+    Inside,
+    Outside,
+    Mixed,
+}
+
+impl RegionTest {
+    /// The class of the closed rectangle `west..=east`, `south..=north` (degrees);
+    /// conservative: `Inside` / `Outside` only when [`RegionTest::contains`] gives that answer
+    /// at every point of it. Non-finite bounds are `Mixed`.
+    pub(crate) fn classify_rect(&self, west: f64, south: f64, east: f64, north: f64) -> RectClass {
+        if !(west.is_finite() && south.is_finite() && east.is_finite() && north.is_finite()) {
+            return RectClass::Mixed;
+        }
+        match self {
+            RegionTest::All => RectClass::Inside,
+            RegionTest::Box => {
+                if east < BOX_MIN_LON
+                    || west > BOX_MAX_LON
+                    || north < BOX_MIN_LAT
+                    || south > BOX_MAX_LAT
+                {
+                    RectClass::Outside
+                } else if in_box(west, south) && in_box(east, north) {
+                    RectClass::Inside
+                } else {
+                    RectClass::Mixed
+                }
+            }
+            RegionTest::Poly(p) => p.classify_rect(west, south, east, north),
+        }
+    }
+}
+
 /// The distance (degrees, in longitude and in latitude) that [`RegionTest::may_contain_near`]
 /// covers: more than any GCJ-02 plus BD-09 shift (below 0.02 degrees in the region).
 pub(crate) const NEAR_DEG: f64 = 0.1;
@@ -288,6 +325,51 @@ impl PolygonRegion {
             return self.edge_cell_contains(iy, lon, lat);
         }
         in_box & (cell == IN)
+    }
+
+    /// See [`RegionTest::classify_rect`]: from the grid cells the rectangle overlaps (any edge
+    /// cell makes it `Mixed`), the bounding box and the southern cut-off.
+    fn classify_rect(&self, west: f64, south: f64, east: f64, north: f64) -> RectClass {
+        if east < self.min_lon
+            || west > self.max_lon
+            || north < self.min_lat
+            || south > self.max_lat
+            || north <= SOUTH_CUTOFF_LAT
+        {
+            return RectClass::Outside;
+        }
+        // Parts outside the bounding box or at/south of the cut-off are outside.
+        let mut any_out = west < self.min_lon
+            || east > self.max_lon
+            || south < self.min_lat
+            || north > self.max_lat
+            || south <= SOUTH_CUTOFF_LAT;
+        let mut any_in = false;
+        let cell = |v: f64, lo: f64, n: usize| -> usize {
+            (((v - lo) / CELL_DEG).floor().max(0.0) as usize).min(n - 1)
+        };
+        let (ix0, ix1) = (
+            cell(west, self.min_lon, self.nx),
+            cell(east, self.min_lon, self.nx),
+        );
+        let (iy0, iy1) = (
+            cell(south, self.min_lat, self.ny),
+            cell(north, self.min_lat, self.ny),
+        );
+        for iy in iy0..=iy1 {
+            for ix in ix0..=ix1 {
+                match self.cells[iy * self.nx + ix] {
+                    IN => any_in = true,
+                    OUT => any_out = true,
+                    _ => return RectClass::Mixed,
+                }
+            }
+        }
+        match (any_in, any_out) {
+            (true, false) => RectClass::Inside,
+            (false, true) => RectClass::Outside,
+            _ => RectClass::Mixed,
+        }
     }
 
     /// The ray cast over the edges of row `iy`.
