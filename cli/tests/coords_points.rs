@@ -15,7 +15,11 @@ fn run(args: &[&str], stdin: &str) -> (bool, String, String) {
     // The tool may fail and exit before it reads its input (a bad zones file): a closed
     // pipe is then expected, and the exit status and stderr say what happened.
     if let Err(e) = child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing stdin: {e}");
+        assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::BrokenPipe,
+            "writing stdin: {e}"
+        );
     }
     let out = child.wait_with_output().unwrap();
     (
