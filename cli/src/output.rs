@@ -8,7 +8,6 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 /// How much standard output is held back before streaming (1 MiB).
 pub const STDOUT_HOLD: usize = 1 << 20;
@@ -28,20 +27,7 @@ impl AtomicFile {
     /// # Errors
     /// A message naming the path when it has no file name or the file cannot be created.
     pub fn create(path: &Path) -> Result<AtomicFile, String> {
-        static SERIAL: AtomicU32 = AtomicU32::new(0);
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = path
-            .file_name()
-            .ok_or_else(|| format!("{}: not a file path", path.display()))?;
-        let tmp = dir.join(format!(
-            ".{}.tmp-{}-{}",
-            name.to_string_lossy(),
-            std::process::id(),
-            SERIAL.fetch_add(1, Ordering::Relaxed)
-        ));
+        let tmp = crate::archive::temp_path(path)?;
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)

@@ -28,7 +28,9 @@ pub struct RedactorArgs {
     /// min_zoom, max_zoom) override its category's rule.
     #[arg(long)]
     pub zones: PathBuf,
-    /// Policy file (JSON), as for redact-tile. Default: inpaint, the secure smooth fill.
+    /// Policy file (JSON): {"default": RULE, "categories": {"NAME": RULE}, "resample_px": N}
+    /// with RULE {"operator": OP, "points": POLICY, "feather_px": N, "min_zoom": Z,
+    /// "max_zoom": Z, "margin_m": M}. Default: inpaint, the secure smooth fill.
     #[arg(long)]
     pub policy: Option<PathBuf>,
     #[command(flatten)]

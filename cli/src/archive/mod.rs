@@ -219,7 +219,8 @@ fn pmtiles_unsupported(path: &Path) -> String {
     )
 }
 
-/// A hidden temporary name next to `path`: `.NAME.tmp-PID-N`.
+/// A hidden temporary name next to `path`: `.NAME.tmp-PID-N` (unique within the process;
+/// archive writers and [`crate::output::AtomicFile`] write there, then rename).
 ///
 /// # Errors
 /// A message when `path` has no file name.
