@@ -805,8 +805,13 @@ fn grow_lossy(mask: Mask, lossy: Option<LossyGrid>) -> Mask {
     let (w, h) = (mask.width(), mask.height());
     let b = grid.block_px.max(1);
     let mut out = Mask::new(w, h);
-    for by in (0..h).step_by(b as usize) {
-        for bx in (0..w).step_by(b as usize) {
+    // Only the blocks that meet the box of the set pixels can be hit.
+    let Some(bbox) = crate::ops::mask_bbox(mask.as_bytes(), w as usize) else {
+        return mask;
+    };
+    let (bx0, by0) = (bbox.x0 as u32 / b * b, bbox.y0 as u32 / b * b);
+    for by in (by0..bbox.y1 as u32).step_by(b as usize) {
+        for bx in (bx0..bbox.x1 as u32).step_by(b as usize) {
             let (bw, bh) = (b.min(w - bx), b.min(h - by));
             let hit = (by..by + bh).any(|y| {
                 mask.row(y)[bx as usize..(bx + bw) as usize]

@@ -1,8 +1,8 @@
 //! `tileredact redact`: redact a whole tile archive (MBTiles or a folder) into a new one.
 //!
-//! The input is read in batches of [`BATCH`] tiles; each batch is redacted in parallel
-//! (rayon) and handed to a writer thread (at most two batches queued), so memory stays
-//! bounded by a few batches and writing overlaps the next batch's redaction. Clear
+//! The input is read in batches of [`BATCH`] tiles, handed to a worker thread that redacts
+//! each batch in parallel (rayon), then to a writer thread; reading, redaction and writing
+//! overlap, and at most two batches wait between stages, so memory stays bounded. Clear
 //! tiles are copied as the same bytes without being decoded. The output is published only
 //! when complete (see [`crate::archive`]).
 
@@ -137,6 +137,67 @@ fn redact_tile(redactor: &Redactor, tile: &Tile, fallback: TileFormat, size: Til
     }
 }
 
+/// Adds a batch's outcomes to the report; with `strict`, the first failed tile is an error.
+fn count(
+    report: &mut RunReport,
+    tiles: &[Tile],
+    outcomes: &[Outcome],
+    strict: bool,
+    input: &Path,
+) -> Result<(), String> {
+    for (tile, outcome) in tiles.iter().zip(outcomes) {
+        let zoom = report.per_zoom.entry(tile.id.z()).or_default();
+        zoom.read += 1;
+        report.totals.read += 1;
+        match outcome {
+            Outcome::Copied => {
+                zoom.copied += 1;
+                report.totals.copied += 1;
+            }
+            Outcome::Redacted(_, r) => {
+                if r.plan == TilePlan::Full {
+                    zoom.full += 1;
+                    report.totals.full += 1;
+                } else {
+                    zoom.partial += 1;
+                    report.totals.partial += 1;
+                }
+                for z in &r.zones {
+                    *report.per_zone.entry(z.clone()).or_default() += 1;
+                }
+                for o in &r.operators {
+                    *report.operators.entry((*o).to_string()).or_default() += 1;
+                }
+                report.pixels_redacted += r.pixels_redacted;
+                report.cosmetic |= r.cosmetic;
+            }
+            Outcome::Failed(bytes, error) => {
+                if strict || bytes.is_empty() {
+                    return Err(format!(
+                        "{}: tile {}: cannot be redacted: {error}{}",
+                        input.display(),
+                        tile.id,
+                        if strict {
+                            " (--strict: no output written)"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+                zoom.failed += 1;
+                report.totals.failed += 1;
+                if report.failed.len() < MAX_FAILED_LISTED {
+                    report.failed.push(FailedTile {
+                        tile: tile.id.to_string(),
+                        error: error.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The output format asked for.
 fn output_format(args: &RedactArgs) -> ArchiveFormat {
     args.format
@@ -201,7 +262,7 @@ pub fn run_redact(args: &RedactArgs) -> Result<(), String> {
         indicatif::ProgressBar::hidden()
     };
 
-    let mut report = RunReport {
+    let report = RunReport {
         input: args.input.display().to_string(),
         input_format: reader.format().name().to_string(),
         output: args.output.display().to_string(),
@@ -216,97 +277,68 @@ pub fn run_redact(args: &RedactArgs) -> Result<(), String> {
         provenance,
         elapsed_s: 0.0,
     };
-    // Writing runs on its own thread, overlapping the reading and redaction of the next
-    // batch; at most two batches wait for it.
+    // Three stages overlap: this thread reads batches, a worker thread redacts each batch
+    // in parallel (rayon) and keeps the counts, a writer thread writes; at most two batches
+    // wait between stages, so memory stays bounded whatever the archive's size.
+    let (to_worker, inbox) = std::sync::mpsc::sync_channel::<Vec<Tile>>(2);
     let (to_writer, batches) = std::sync::mpsc::sync_channel::<(Vec<Tile>, Vec<Outcome>)>(2);
-    let mut writer = std::thread::scope(|scope| -> Result<Box<dyn TileWriter>, String> {
-        let writing = scope.spawn(move || -> Result<Box<dyn TileWriter>, String> {
-            for (tiles, outcomes) in batches {
-                let out: Vec<(TileId, &[u8])> = tiles
-                    .iter()
-                    .zip(&outcomes)
-                    .map(|(t, o)| match o {
-                        Outcome::Copied => (t.id, &t.data[..]),
-                        Outcome::Redacted(b, _) | Outcome::Failed(b, _) => (t.id, &b[..]),
-                    })
-                    .collect();
-                writer.put_tiles(&out)?;
-            }
-            Ok(writer)
-        });
-        let input_path = args.input.clone();
-        let read = reader.for_each_batch(BATCH, &mut |tiles: Vec<Tile>| {
-            let outcomes: Vec<Outcome> = pool.install(|| {
-                tiles
-                    .par_iter()
-                    .map(|t| redact_tile(&redactor, t, fallback, size))
-                    .collect()
-            });
-            for (tile, outcome) in tiles.iter().zip(&outcomes) {
-                let zoom = report.per_zoom.entry(tile.id.z()).or_default();
-                zoom.read += 1;
-                report.totals.read += 1;
-                match outcome {
-                    Outcome::Copied => {
-                        zoom.copied += 1;
-                        report.totals.copied += 1;
-                    }
-                    Outcome::Redacted(_, r) => {
-                        if r.plan == TilePlan::Full {
-                            zoom.full += 1;
-                            report.totals.full += 1;
-                        } else {
-                            zoom.partial += 1;
-                            report.totals.partial += 1;
-                        }
-                        for z in &r.zones {
-                            *report.per_zone.entry(z.clone()).or_default() += 1;
-                        }
-                        for o in &r.operators {
-                            *report.operators.entry((*o).to_string()).or_default() += 1;
-                        }
-                        report.pixels_redacted += r.pixels_redacted;
-                        report.cosmetic |= r.cosmetic;
-                    }
-                    Outcome::Failed(bytes, error) => {
-                        if args.strict || bytes.is_empty() {
-                            return Err(format!(
-                                "{}: tile {}: cannot be redacted: {error}{}",
-                                input_path.display(),
-                                tile.id,
-                                if args.strict {
-                                    " (--strict: no output written)"
-                                } else {
-                                    ""
-                                }
-                            ));
-                        }
-                        zoom.failed += 1;
-                        report.totals.failed += 1;
-                        if report.failed.len() < MAX_FAILED_LISTED {
-                            report.failed.push(FailedTile {
-                                tile: tile.id.to_string(),
-                                error: error.clone(),
-                            });
-                        }
-                    }
+    let (mut writer, mut report) = std::thread::scope(
+        |scope| -> Result<(Box<dyn TileWriter>, RunReport), String> {
+            let writing = scope.spawn(move || -> Result<Box<dyn TileWriter>, String> {
+                for (tiles, outcomes) in batches {
+                    let out: Vec<(TileId, &[u8])> = tiles
+                        .iter()
+                        .zip(&outcomes)
+                        .map(|(t, o)| match o {
+                            Outcome::Copied => (t.id, &t.data[..]),
+                            Outcome::Redacted(b, _) | Outcome::Failed(b, _) => (t.id, &b[..]),
+                        })
+                        .collect();
+                    writer.put_tiles(&out)?;
                 }
-            }
-            bar.inc(tiles.len() as u64);
-            // A closed channel means the writer failed: its error is reported below.
-            to_writer
-                .send((tiles, outcomes))
-                .map_err(|_| "the output writer stopped".to_string())
-        });
-        drop(to_writer);
-        let written = writing
-            .join()
-            .map_err(|_| "the output writer panicked".to_string())?;
-        // The writer's own error first (a send failure only echoes it).
-        let writer = written?;
-        read?;
-        Ok(writer)
-    })?;
+                Ok(writer)
+            });
+            let (redactor, pool, bar) = (&redactor, &pool, &bar);
+            let input_path = args.input.clone();
+            let strict = args.strict;
+            let working = scope.spawn(move || -> Result<RunReport, String> {
+                let mut report = report;
+                for tiles in inbox {
+                    let outcomes: Vec<Outcome> = pool.install(|| {
+                        tiles
+                            .par_iter()
+                            .map(|t| redact_tile(redactor, t, fallback, size))
+                            .collect()
+                    });
+                    count(&mut report, &tiles, &outcomes, strict, &input_path)?;
+                    bar.inc(tiles.len() as u64);
+                    // A closed channel means the writer failed: its error is reported below.
+                    to_writer
+                        .send((tiles, outcomes))
+                        .map_err(|_| "the output writer stopped".to_string())?;
+                }
+                Ok(report)
+            });
+            // A closed channel means the worker stopped: its error is reported below.
+            let read = reader.for_each_batch(BATCH, &mut |tiles: Vec<Tile>| {
+                to_worker
+                    .send(tiles)
+                    .map_err(|_| "the redaction stopped".to_string())
+            });
+            drop(to_worker);
+            let worked = working
+                .join()
+                .map_err(|_| "the redaction panicked".to_string())?;
+            let written = writing
+                .join()
+                .map_err(|_| "the output writer panicked".to_string())?;
+            // The first stage's own error first (a send failure only echoes a later one).
+            let writer = written?;
+            let report = worked?;
+            read?;
+            Ok((writer, report))
+        },
+    )?;
     bar.finish_and_clear();
 
     let mut meta: Vec<(String, String)> = meta

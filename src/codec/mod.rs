@@ -505,12 +505,19 @@ fn hex_prefix(bytes: &[u8], n: usize) -> String {
 
 /// Whether every pixel is opaque.
 fn all_opaque(rgba: &[u8]) -> bool {
-    rgba.chunks_exact(4).all(|p| p[3] == 255)
+    // Blocks of 64 pixels folded branch-free (vectorises), with an early exit per block.
+    rgba.chunks(256)
+        .all(|block| block.chunks_exact(4).fold(255u8, |acc, p| acc & p[3]) == 255)
 }
 
 /// Whether every pixel is grey (`r == g == b`).
 fn all_gray(rgba: &[u8]) -> bool {
-    rgba.chunks_exact(4).all(|p| p[0] == p[1] && p[1] == p[2])
+    rgba.chunks(256).all(|block| {
+        block
+            .chunks_exact(4)
+            .fold(0u8, |acc, p| acc | (p[0] ^ p[1]) | (p[1] ^ p[2]))
+            == 0
+    })
 }
 
 #[cfg(test)]

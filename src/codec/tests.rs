@@ -1327,3 +1327,106 @@ fn encode_checks_its_arguments() {
     .unwrap();
     assert_clean(&e);
 }
+
+proptest! {
+    /// The block-folded pixel scans agree with a pixel-by-pixel check, wherever the one
+    /// pixel that breaks the property sits (or with none).
+    #[test]
+    fn opaque_and_gray_scans_match_a_per_pixel_check(
+        n in 1usize..700,
+        base in 0u8..=255,
+        odd in proptest::option::of((0usize..700, 0usize..4, 0u8..=255)),
+    ) {
+        let mut rgba: Vec<u8> = (0..n).flat_map(|_| [base, base, base, 255]).collect();
+        if let Some((i, c, v)) = odd {
+            rgba[(i % n) * 4 + c] = v;
+        }
+        let opaque = rgba.chunks_exact(4).filter(|p| p[3] != 255).count() == 0;
+        let gray = rgba.chunks_exact(4).filter(|p| p[0] != p[1] || p[1] != p[2]).count() == 0;
+        prop_assert_eq!(all_opaque(&rgba), opaque);
+        prop_assert_eq!(all_gray(&rgba), gray);
+    }
+}
+
+/// The planar encode path (chroma averaged by `Planar`, nearest-sample subsampling in the
+/// encoder) writes the same bytes as the encoder's own RGBA path with averaged subsampling,
+/// on real imagery and a hard synthetic pattern, for every subsampling.
+#[test]
+fn planar_jpeg_encode_equals_the_encoders_average_path() {
+    let (real, w, h) = decode_rgba(JPG).unwrap();
+    let synthetic: Vec<u8> = (0..256u32 * 256)
+        .flat_map(|i| {
+            let (x, y) = (i % 256, i / 256);
+            [
+                ((x * 7) ^ (y * 3)) as u8,
+                ((x + y) * 5) as u8,
+                if (x / 3 + y / 5) % 2 == 0 { 250 } else { 10 },
+                255,
+            ]
+        })
+        .collect();
+    let mut checked = 0;
+    for (img, iw, ih) in [(&real, w, h), (&synthetic, 256, 256)] {
+        for s in [
+            Subsampling::S444,
+            Subsampling::S422,
+            Subsampling::S420,
+            Subsampling { h: 1, v: 2 },
+        ] {
+            let hints = EncodeHints::jpeg(85, s, false);
+            let ours = encode(img, iw, ih, &hints).unwrap();
+            let theirs = jpeg::encode_reference(img, iw, ih, &hints).unwrap();
+            assert!(ours == theirs, "{s:?}: the encodings differ");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 8);
+}
+
+proptest! {
+    /// `Planar`'s fixed-point colour conversion is within one step of the JFIF formulas in
+    /// floating point, and its chroma blocks hold the rounded mean of the converted values.
+    #[test]
+    fn planar_conversion_matches_jfif_in_floating_point(
+        px in proptest::collection::vec(any::<[u8; 3]>(), 1..=120),
+        w in 1usize..=12,
+        (bh, bv) in prop_oneof![Just((1usize, 1usize)), Just((2, 1)), Just((2, 2)), Just((1, 2)), Just((4, 2))],
+    ) {
+        let h = px.len().div_ceil(w);
+        let px: Vec<[u8; 3]> = (0..w * h).map(|i| px[i % px.len()]).collect();
+        let rgba: Vec<u8> = px.iter().flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+        let planar = jpeg::Planar::new(&rgba, w, h, bh, bv);
+        let f = |p: &[u8; 3]| {
+            let (r, g, b) = (f64::from(p[0]), f64::from(p[1]), f64::from(p[2]));
+            (
+                0.299 * r + 0.587 * g + 0.114 * b,
+                -0.168_736 * r - 0.331_264 * g + 0.5 * b + 128.0,
+                0.5 * r - 0.418_688 * g - 0.081_312 * b + 128.0,
+            )
+        };
+        let mut buffers: [Vec<u8>; 4] = Default::default();
+        for y in 0..h as u16 {
+            jpeg_encoder::ImageBuffer::fill_buffers(&&planar, y, &mut buffers);
+        }
+        for (i, p) in px.iter().enumerate() {
+            prop_assert!((f64::from(buffers[0][i]) - f(p).0).abs() <= 1.0);
+        }
+        for (i, (&cb, &cr)) in buffers[1].iter().zip(&buffers[2]).enumerate() {
+            let (x, y) = (i % w, i / w);
+            let (bx, by) = (x / bh * bh, y / bv * bv);
+            let block: Vec<usize> = (by..(by + bv).min(h))
+                .flat_map(|yy| (bx..(bx + bh).min(w)).map(move |xx| yy * w + xx))
+                .collect();
+            let mean = |k: usize| {
+                block.iter().map(|&j| {
+                    let c = f(&px[j]);
+                    if k == 1 { c.1 } else { c.2 }
+                }).sum::<f64>() / block.len() as f64
+            };
+            // One step for the conversion, one for the rounding of the mean.
+            prop_assert!((f64::from(cb) - mean(1)).abs() <= 1.5, "cb at {i}");
+            prop_assert!((f64::from(cr) - mean(2)).abs() <= 1.5, "cr at {i}");
+        }
+        prop_assert_eq!(buffers[1].len(), w * h);
+    }
+}

@@ -327,6 +327,30 @@ pub(crate) fn dilate_square(m: &Mask, r: u32) -> Mask {
     if r == 0 {
         return m.clone();
     }
+    // Only the box of the set pixels grown by `r` can change: dilate that part alone (a
+    // zone usually covers a corner of a tile). Outside it every pixel is 0 and stays 0.
+    let Some(b) = crate::ops::mask_bbox(m.as_bytes(), m.width() as usize) else {
+        return Mask::new(m.width(), m.height());
+    };
+    let b = b.grow(r as usize, m.width() as usize, m.height() as usize);
+    if b.w() == m.width() as usize && b.y1 - b.y0 == m.height() as usize {
+        return dilate_whole(m, r);
+    }
+    let part = dilate_whole(
+        &m.crop(b.x0 as u32, b.y0 as u32, b.w() as u32, (b.y1 - b.y0) as u32),
+        r,
+    );
+    let mut out = Mask::new(m.width(), m.height());
+    let w = m.width() as usize;
+    for (y, src) in part.as_bytes().chunks_exact(b.w()).enumerate() {
+        let row = (b.y0 + y) * w;
+        out.as_bytes_mut()[row + b.x0..row + b.x1].copy_from_slice(src);
+    }
+    out
+}
+
+/// [`dilate_square`] over the whole mask (`r` > 0).
+fn dilate_whole(m: &Mask, r: u32) -> Mask {
     let (w, h) = (m.width() as usize, m.height() as usize);
     let r = r as usize;
     let len = 2 * r + 1;
@@ -429,8 +453,16 @@ mod tests {
             let r = (next() % 9) as i64;
             let density = next() % 100;
             let mut m = Mask::new(w as u32, h as u32);
-            for v in m.as_bytes_mut() {
-                *v = if next() % 1000 < density { 255 } else { 0 };
+            if case % 3 == 0 {
+                // A few pixels: the dilation works on their box alone.
+                for _ in 0..next() % 4 {
+                    let i = (next() % (w * h)) as usize;
+                    m.as_bytes_mut()[i] = 255;
+                }
+            } else {
+                for v in m.as_bytes_mut() {
+                    *v = if next() % 1000 < density { 255 } else { 0 };
+                }
             }
             let d = dilate_square(&m, r as u32);
             for y in 0..h as i64 {
