@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use tileredact::{TileFormat, TileId};
@@ -358,17 +358,17 @@ impl TileWriter for PmtilesWriter {
         for part in [&header.encode()[..], &root, &metadata, &leaves] {
             out.write_all(part).map_err(werr)?;
         }
-        let src = File::open(&self.data_tmp)
+        // Unbuffered: tiles that came out of tile-id order are read by seeking, and a read
+        // buffer would be refilled (1 MiB) for every such tile.
+        let mut src = File::open(&self.data_tmp)
             .map_err(|e| format!("cannot read {}: {e}", self.data_tmp.display()))?;
-        let mut src = BufReader::with_capacity(1 << 20, src);
         let rerr = |e: std::io::Error| format!("cannot read {}: {e}", self.data_tmp.display());
         let mut pos = 0u64;
         let mut buf = Vec::new();
         for c in order {
             let (offset, length) = self.contents[c as usize];
             if offset != pos {
-                src.seek_relative(offset as i64 - pos as i64)
-                    .map_err(rerr)?;
+                src.seek(SeekFrom::Start(offset)).map_err(rerr)?;
             }
             buf.resize(length as usize, 0);
             src.read_exact(&mut buf).map_err(rerr)?;
