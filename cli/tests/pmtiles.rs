@@ -571,3 +571,74 @@ fn bad_pmtiles_give_clear_errors() {
     assert!(stderr(&out).contains("version 2"), "{}", stderr(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A run from PMTiles to PMTiles killed midway leaves no output (only hidden temporary
+/// names) and the input as it was.
+#[test]
+fn killed_pmtiles_run_leaves_no_output_and_the_input_intact() {
+    use std::time::{Duration, Instant};
+    let dir = tmp_dir("pmtiles-interrupt");
+    let zones = write_zone(&dir);
+    // Keyed texture on every tile: each one is decoded, textured and encoded.
+    let policy = dir.join("policy.json");
+    std::fs::write(&policy, r#"{"default": {"operator": "texture"}}"#).unwrap();
+    let tile = png_tile(7);
+    let tiles: Vec<_> = tiles_in(17, 10.01, 50.01, 10.19, 50.19)
+        .into_iter()
+        .map(|id| (id, tile.clone()))
+        .collect();
+    assert!(tiles.len() > 4000, "{}", tiles.len());
+    let mb = dir.join("big.mbtiles");
+    write_mbtiles(&mb, &tiles, false);
+    let input = dir.join("big.pmtiles");
+    convert(&dir, &mb, &input);
+    std::fs::remove_file(&mb).unwrap();
+    let before = file_hash(&input);
+    let output = dir.join("out.pmtiles");
+
+    let mut child = bin()
+        .args(["redact", "--threads", "1", "--zones"])
+        .arg(&zones)
+        .arg("--policy")
+        .arg(&policy)
+        .arg(&input)
+        .arg(&output)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let temp_exists = || {
+        std::fs::read_dir(&dir).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".out.pmtiles.tmp-")
+        })
+    };
+    while !temp_exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the run never started writing"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it was killed"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run finished too fast to be interrupted"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert!(!output.exists(), "a killed run left {}", output.display());
+    assert_eq!(
+        visible_names(&dir),
+        ["big.pmtiles", "far.geojson", "policy.json", "zone.geojson"]
+    );
+    assert_eq!(file_hash(&input), before, "the input was modified");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -205,6 +205,25 @@ fn leaf_directories_are_written_and_read() {
     assert_eq!(streamed, want);
     let meta = r.metadata().unwrap();
     assert!(meta.contains(&("name".into(), "leafy".into())));
+
+    // A damaged leaf directory: the root still opens; walking or looking up reaches the
+    // leaf and fails with an error naming the file and the leaf.
+    let leaf = r.root[1];
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = (r.header.leaves.offset + leaf.offset) as usize + 12;
+    bytes[at] ^= 0xff;
+    let damaged = dir.join("damaged.pmtiles");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let mut d = PmtilesReader::open(&damaged).unwrap();
+    let err = d.for_each_batch(1000, &mut |_| Ok(())).unwrap_err();
+    let want = format!("the leaf directory at offset {} ", leaf.offset);
+    assert!(
+        err.contains("damaged.pmtiles") && err.contains(&want),
+        "{err}"
+    );
+    let inside = tile_of(leaf.tile_id).unwrap();
+    let err = d.get(inside).unwrap_err();
+    assert!(err.contains(&want), "{err}");
     assert!(meta.contains(&("format".into(), "png".into())));
     assert!(meta.contains(&("minzoom".into(), "9".into())));
     let _ = std::fs::remove_dir_all(&dir);
