@@ -437,7 +437,9 @@ pub fn decode_directory(buf: &[u8]) -> Result<Vec<Entry>, String> {
                 return Err("entry 0: offset 0 means 'after the previous entry'".into());
             }
             let p = entries[i - 1];
-            p.offset + u64::from(p.length)
+            p.offset
+                .checked_add(u64::from(p.length))
+                .ok_or_else(|| format!("entry {i}: offset overflows 64 bits"))?
         } else {
             v - 1
         };
@@ -447,6 +449,14 @@ pub fn decode_directory(buf: &[u8]) -> Result<Vec<Entry>, String> {
             "{} bytes follow the last entry of the directory",
             buf.len() - pos
         ));
+    }
+    if let Some(last) = entries.last()
+        && last
+            .tile_id
+            .checked_add(u64::from(last.run_length))
+            .is_none()
+    {
+        return Err("the last entry's run goes past the largest tile id".into());
     }
     for (i, w) in entries.windows(2).enumerate() {
         if w[0].run_length > 0 && w[0].tile_id + u64::from(w[0].run_length) > w[1].tile_id {

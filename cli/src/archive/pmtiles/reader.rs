@@ -11,7 +11,7 @@ use std::rc::Rc;
 use tileredact::TileId;
 
 use super::{
-    Compression, Entry, HEADER_LEN, Header, Section, decode_directory, decompress,
+    Compression, Entry, HEADER_LEN, Header, MAX_INFLATED, Section, decode_directory, decompress,
     json_to_metadata, tile_id, tile_of,
 };
 use crate::archive::{ArchiveFormat, Tile, TileReader};
@@ -116,7 +116,6 @@ impl PmtilesReader {
 
     /// Reads, decompresses, decodes and checks a directory at absolute `s`.
     fn directory(&self, s: Section, what: &str) -> Result<Vec<Entry>, String> {
-        let raw = self.read_at(s.offset, s.length)?;
         let bad = |e: String| {
             format!(
                 "{}: {what} (offset {}, length {}) does not decode: {e}",
@@ -125,6 +124,10 @@ impl PmtilesReader {
                 s.length
             )
         };
+        if s.length > MAX_INFLATED {
+            return Err(bad(format!("longer than {} MiB", MAX_INFLATED >> 20)));
+        }
+        let raw = self.read_at(s.offset, s.length)?;
         let bytes = decompress(&raw, self.header.internal).map_err(bad)?;
         let entries = decode_directory(&bytes).map_err(bad)?;
         let (data, leaves) = (self.header.data.length, self.header.leaves.length);
@@ -134,13 +137,13 @@ impl PmtilesReader {
             } else {
                 (data, "tile data section")
             };
-            if e.offset + u64::from(e.length) > limit {
+            if e.offset.saturating_add(u64::from(e.length)) > limit {
                 return Err(bad(format!(
                     "the entry of tile id {} points at bytes {}..{}, past the end of the \
                      {section} ({limit} bytes)",
                     e.tile_id,
                     e.offset,
-                    e.offset + u64::from(e.length)
+                    e.offset.saturating_add(u64::from(e.length))
                 )));
             }
         }
@@ -201,8 +204,11 @@ impl TileReader for PmtilesReader {
     }
 
     fn metadata(&self) -> Result<Vec<(String, String)>, String> {
-        let raw = self.read_at(self.header.metadata.offset, self.header.metadata.length)?;
         let bad = |e: String| format!("{}: the JSON metadata: {e}", self.path.display());
+        if self.header.metadata.length > MAX_INFLATED {
+            return Err(bad(format!("longer than {} MiB", MAX_INFLATED >> 20)));
+        }
+        let raw = self.read_at(self.header.metadata.offset, self.header.metadata.length)?;
         if raw.is_empty() {
             return Ok(json_to_metadata(Default::default(), &self.header));
         }

@@ -89,6 +89,29 @@ fn directories_round_trip_and_reject_damage() {
     bad[1].run_length = 500;
     let err = decode_directory(&encode_directory(&bad)).unwrap_err();
     assert!(err.contains("overlaps"), "{err}");
+    // Damage anywhere in the bytes: an error or a directory, never a panic (overflowing
+    // offsets and runs included).
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut decoded = 0;
+    for case in 0..20_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let mut b = bytes.clone();
+        let at = (state % b.len() as u64) as usize;
+        b[at] = if case % 2 == 0 {
+            0xff
+        } else {
+            (state >> 32) as u8
+        };
+        decoded += usize::from(decode_directory(&b).is_ok());
+    }
+    assert!(decoded < 20_000, "every damaged directory decoded");
+    let mut far = Vec::new();
+    for v in [2, u64::MAX - 1, 5, 1, 1, 1, 1, u64::MAX - 3, 0] {
+        write_varint(&mut far, v);
+    }
+    assert!(decode_directory(&far).is_err());
     // A huge entry count.
     let mut huge = Vec::new();
     write_varint(&mut huge, 1 << 40);
