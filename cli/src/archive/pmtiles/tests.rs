@@ -346,3 +346,46 @@ fn a_dropped_writer_leaves_nothing() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn damaged_files_give_errors_not_panics() {
+    let dir = tmp("pmtiles-mutate");
+    let path = dir.join("ok.pmtiles");
+    let tiles = sample_tiles();
+    let mut w = Box::new(
+        PmtilesWriter::create(&path, TileFormat::Png)
+            .unwrap()
+            .with_directory_limits(60, 16),
+    );
+    let refs: Vec<(TileId, &[u8])> = tiles.iter().map(|(t, d)| (*t, &d[..])).collect();
+    w.put_tiles(&refs).unwrap();
+    w.put_metadata(&[("name".into(), "m".into())]).unwrap();
+    w.finish().unwrap();
+    let good = std::fs::read(&path).unwrap();
+    // Only the header, the directories and the metadata: damage in tile bytes is no error.
+    let data_start = PmtilesReader::open(&path).unwrap().header.data.offset as usize;
+    let bad = dir.join("bad.pmtiles");
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let (mut opened, mut failed) = (0, 0);
+    for _ in 0..600 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let mut b = good.clone();
+        let at = (state % data_start as u64) as usize;
+        b[at] ^= 1 << ((state >> 40) % 8);
+        std::fs::write(&bad, &b).unwrap();
+        let Ok(r) = PmtilesReader::open(&bad) else {
+            failed += 1;
+            continue;
+        };
+        opened += 1;
+        let _ = r.metadata();
+        for (t, _) in tiles.iter().step_by(37) {
+            let _ = r.get(*t);
+        }
+    }
+    assert_eq!(opened + failed, 600);
+    assert!(failed > 0, "no damaged header or root was refused");
+    let _ = std::fs::remove_dir_all(&dir);
+}
