@@ -4,6 +4,8 @@
 #   - rustup components rustfmt and clippy
 #   - cargo-fuzz (pinned), for the fuzz targets in fuzz/ (run with RUSTC_BOOTSTRAP=1 on stable)
 #   - gcc, g++ and valgrind (apt-get), for the C ABI's tests (scripts/c-tests.sh)
+#   - a Python venv, target/py-venv, with scripts/requirements.txt (the PMTiles oracle of
+#     cli/tests/pmtiles.rs); rebuilt only when missing or when requirements.txt changed
 # Idempotent: running it again on a machine that has everything does nothing but check.
 set -euo pipefail
 
@@ -68,6 +70,35 @@ elif command -v apt-get >/dev/null 2>&1; then
 else
     say "missing ${missing[*]} and apt-get is not available; install them by hand" >&2
     exit 1
+fi
+
+# Python test tools: a venv in target/py-venv holding exactly scripts/requirements.txt. A stamp
+# with the requirements' checksum says whether it is current.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+venv="$root/target/py-venv"
+reqs="$root/scripts/requirements.txt"
+want="$(sha256sum "$reqs" | cut -d' ' -f1)"
+if [[ -x "$venv/bin/python" && -f "$venv/.requirements.sha256" \
+      && "$(cat "$venv/.requirements.sha256")" == "$want" ]]; then
+    say "python venv $venv: up to date"
+else
+    if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+        if command -v apt-get >/dev/null 2>&1; then
+            sudo=()
+            [[ "$(id -u)" -ne 0 ]] && sudo=(sudo)
+            say "installing python3, python3-venv (apt-get install -y)"
+            "${sudo[@]}" apt-get update -q
+            DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q python3 python3-venv
+        else
+            say "python3 with the venv module is missing and apt-get is not available" >&2
+            exit 1
+        fi
+    fi
+    say "python venv $venv: installing scripts/requirements.txt"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$reqs"
+    printf '%s\n' "$want" >"$venv/.requirements.sha256"
 fi
 
 say "done"

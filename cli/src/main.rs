@@ -3,7 +3,8 @@
 //! Subcommands: `plan` (which tiles of a zoom need redaction), `mask` (write a tile's
 //! coverage or redaction mask as a PNG), `coords` (WGS-84 / GCJ-02 / BD-09 offsets of CSV
 //! points), `points` (redact point coordinates that fall in zones), `redact-tile` (redact
-//! one encoded tile), and for whole archives `redact`, `verify` and `info`.
+//! one encoded tile), and for whole archives (MBTiles, PMTiles, XYZ folders) `redact`,
+//! `verify`, `info` and `extract`.
 
 mod archive;
 mod coords_cmd;
@@ -65,7 +66,7 @@ enum Command {
     /// A clear tile is copied as the same bytes; any other tile is decoded, redacted and
     /// re-encoded in its format with no metadata. The output is written all or nothing.
     RedactTile(tile_cmd::RedactTileArgs),
-    /// Redact a whole tile archive (MBTiles or an XYZ folder) into a new archive.
+    /// Redact a whole tile archive (MBTiles, PMTiles or an XYZ folder) into a new archive.
     ///
     /// Only tiles the zones reach are decoded; every other tile is copied as the same bytes.
     /// The input is opened read-only; the output is written under a temporary name next to

@@ -1,4 +1,5 @@
-//! `tileredact redact`: redact a whole tile archive (MBTiles or a folder) into a new one.
+//! `tileredact redact`: redact a whole tile archive (MBTiles, PMTiles or a folder) into a new
+//! one.
 //!
 //! The input is read in batches of [`BATCH`] tiles, handed to a worker thread that redacts
 //! each batch in parallel (rayon), then to a writer thread; reading, redaction and writing
@@ -83,7 +84,7 @@ pub struct RedactArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Format of the output (default: by extension, `.mbtiles`, else a folder).
+    /// Format of the output (default: by extension, `.mbtiles`, `.pmtiles`, else a folder).
     #[arg(long, value_enum)]
     pub format: Option<ArchiveFormat>,
     /// Format of the input (default: detected from its content).

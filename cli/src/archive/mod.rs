@@ -1,4 +1,5 @@
-//! Tile archives: MBTiles files and XYZ/TMS folders behind one small reader/writer pair.
+//! Tile archives: MBTiles files, PMTiles v3 files and XYZ/TMS folders behind one small
+//! reader/writer pair.
 //!
 //! A [`TileReader`] hands out tiles in batches ([`TileReader::for_each_batch`]) so that a
 //! whole run holds one batch in memory whatever the archive's size, plus its metadata; it
@@ -9,6 +10,7 @@
 
 mod dir;
 mod mbtiles;
+mod pmtiles;
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +18,7 @@ use tileredact::{TileFormat, TileId};
 
 pub use dir::{DirReader, DirWriter};
 pub use mbtiles::{MbtilesReader, MbtilesWriter};
+pub use pmtiles::{PmtilesReader, PmtilesWriter};
 
 /// One tile of an archive: its XYZ address and its encoded bytes.
 #[derive(Debug, Clone)]
@@ -33,7 +36,7 @@ pub enum ArchiveFormat {
     Mbtiles,
     /// A folder of `{z}/{x}/{y}.{png,jpg,webp}` files (rows by `--scheme`).
     Dir,
-    /// PMTiles v3 (recognised, not supported yet).
+    /// PMTiles v3 (one file: header, directories of Hilbert tile ids, tile data).
     Pmtiles,
 }
 
@@ -191,7 +194,7 @@ pub fn open_reader(
     match format {
         ArchiveFormat::Mbtiles => Ok(Box::new(MbtilesReader::open(path)?)),
         ArchiveFormat::Dir => Ok(Box::new(DirReader::open(path, scheme)?)),
-        ArchiveFormat::Pmtiles => Err(pmtiles_unsupported(path)),
+        ArchiveFormat::Pmtiles => Ok(Box::new(PmtilesReader::open(path)?)),
     }
 }
 
@@ -208,15 +211,8 @@ pub fn create_writer(
     match format {
         ArchiveFormat::Mbtiles => Ok(Box::new(MbtilesWriter::create(path)?)),
         ArchiveFormat::Dir => Ok(Box::new(DirWriter::create(path, scheme, tile_format)?)),
-        ArchiveFormat::Pmtiles => Err(pmtiles_unsupported(path)),
+        ArchiveFormat::Pmtiles => Ok(Box::new(PmtilesWriter::create(path, tile_format)?)),
     }
-}
-
-fn pmtiles_unsupported(path: &Path) -> String {
-    format!(
-        "{}: PMTiles archives are not supported yet (use MBTiles or a folder)",
-        path.display()
-    )
 }
 
 /// A hidden temporary name next to `path`: `.NAME.tmp-PID-N` (unique within the process;
