@@ -549,7 +549,11 @@ impl Redactor {
         if layers.is_empty() {
             return Ok(TileReport::default());
         }
-        let forbidden = union(layers, w, h);
+        // One layer (the usual case) is its own union and target: no copies.
+        let forbidden = match layers {
+            [only] => Cow::Borrowed(&only.mask),
+            _ => Cow::Owned(union(layers, w, h)),
+        };
         // Least revealing first; each pixel goes to the first layer that has it.
         let mut order: Vec<&Layer> = layers.iter().collect();
         order.sort_by(|a, b| {
@@ -561,7 +565,11 @@ impl Redactor {
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then(a.group.cmp(&b.group))
         });
-        let mut assigned = vec![0u8; (w * h) as usize];
+        let mut assigned = if layers.len() > 1 {
+            vec![0u8; (w * h) as usize]
+        } else {
+            Vec::new()
+        };
         let mut report = TileReport {
             plan: if forbidden.is_full() {
                 TilePlan::Full
@@ -583,15 +591,20 @@ impl Redactor {
         for layer in order {
             let g = &self.groups[layer.group];
             // Masks are 0 or 255: a branch-free pass the compiler vectorises.
-            let mut target = vec![0u8; (w * h) as usize];
-            for ((t, a), &m) in target
-                .iter_mut()
-                .zip(assigned.iter_mut())
-                .zip(layer.mask.as_bytes())
-            {
-                *t = m & !*a;
-                *a |= m;
-            }
+            let target: Cow<'_, [u8]> = if layers.len() == 1 {
+                Cow::Borrowed(layer.mask.as_bytes())
+            } else {
+                let mut target = vec![0u8; (w * h) as usize];
+                for ((t, a), &m) in target
+                    .iter_mut()
+                    .zip(assigned.iter_mut())
+                    .zip(layer.mask.as_bytes())
+                {
+                    *t = m & !*a;
+                    *a |= m;
+                }
+                Cow::Owned(target)
+            };
             let any = target.iter().any(|&t| t != 0);
             // The zones of the group that reach the window.
             let near = g.set.zones_meeting(padded);
@@ -618,12 +631,12 @@ impl Redactor {
                 None
             };
             let original = band.as_ref().map(|_| img.to_vec());
-            let mut write = target.clone();
-            if let Some((band, _)) = &band {
-                for (t, &b) in write.iter_mut().zip(band) {
-                    *t |= b;
+            let write: Cow<'_, [u8]> = match &band {
+                None => Cow::Borrowed(&target),
+                Some((band, _)) => {
+                    Cow::Owned(target.iter().zip(band).map(|(&t, &b)| t | b).collect())
                 }
-            }
+            };
             let used = apply_op(op, img, &write, &frame, grid, poleward);
             if let (Some((band, weight)), Some(orig)) = (&band, &original) {
                 blend_band(img, orig, band, weight);
