@@ -391,7 +391,19 @@ pub(super) struct Planar {
 }
 
 impl Planar {
+    /// The planes of `rgba` at the machine's CPU level.
     pub(super) fn new(rgba: &[u8], width: usize, height: usize, bh: usize, bv: usize) -> Planar {
+        Planar::new_with(crate::simd::arch(), rgba, width, height, (bh, bv))
+    }
+
+    /// The planes of `rgba` at CPU level `arch` (the same bytes at every level).
+    pub(super) fn new_with(
+        arch: crate::simd::Arch,
+        rgba: &[u8],
+        width: usize,
+        height: usize,
+        (bh, bv): (usize, usize),
+    ) -> Planar {
         struct Run<'a> {
             rgba: &'a [u8],
             planes: [&'a mut [u8]; 3],
@@ -430,7 +442,7 @@ impl Planar {
         }
         let n = width * height;
         let (mut y, mut cb, mut cr) = (vec![0u8; n], vec![0u8; n], vec![0u8; n]);
-        crate::simd::arch().dispatch(Run {
+        arch.dispatch(Run {
             rgba: &rgba[..n * 4],
             planes: [&mut y, &mut cb, &mut cr],
             width,

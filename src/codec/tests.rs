@@ -1396,6 +1396,16 @@ proptest! {
         let px: Vec<[u8; 3]> = (0..w * h).map(|i| px[i % px.len()]).collect();
         let rgba: Vec<u8> = px.iter().flat_map(|p| [p[0], p[1], p[2], 255]).collect();
         let planar = jpeg::Planar::new(&rgba, w, h, bh, bv);
+        // Every CPU level gives the same planes.
+        for arch in crate::simd::levels() {
+            let other = jpeg::Planar::new_with(arch, &rgba, w, h, (bh, bv));
+            let (mut a, mut b): ([Vec<u8>; 4], [Vec<u8>; 4]) = Default::default();
+            for y in 0..h as u16 {
+                jpeg_encoder::ImageBuffer::fill_buffers(&&planar, y, &mut a);
+                jpeg_encoder::ImageBuffer::fill_buffers(&&other, y, &mut b);
+            }
+            prop_assert_eq!(a, b);
+        }
         let f = |p: &[u8; 3]| {
             let (r, g, b) = (f64::from(p[0]), f64::from(p[1]), f64::from(p[2]));
             (
