@@ -156,52 +156,39 @@ fn to_rgba(
     Ok(out)
 }
 
-/// RGB to opaque RGBA (`rgba.len() / 4 == rgb.len() / 3`), four pixels at a time as
-/// 32-bit words (no per-byte moves).
+/// RGB to opaque RGBA (`rgba.len() / 4 == rgb.len() / 3`), at the machine's CPU level
+/// (plain per-pixel copies the compiler turns into shuffles).
 fn rgb_to_rgba(rgb: &[u8], rgba: &mut [u8]) {
-    const A: u32 = 0xFF00_0000;
-    let (src, src_rest) = rgb.as_chunks::<12>();
-    let (dst, dst_rest) = rgba.as_chunks_mut::<16>();
-    for (s, d) in src.iter().zip(dst.iter_mut()) {
-        let w = |i: usize| u32::from_le_bytes([s[i], s[i + 1], s[i + 2], s[i + 3]]);
-        let (w0, w1, w2) = (w(0), w(4), w(8));
-        let px = [
-            w0 | A,
-            (w0 >> 24) | (w1 << 8) | A,
-            (w1 >> 16) | (w2 << 16) | A,
-            (w2 >> 8) | A,
-        ];
-        for (k, p) in px.into_iter().enumerate() {
-            d[4 * k..4 * k + 4].copy_from_slice(&p.to_le_bytes());
+    struct Run<'a>(&'a [u8], &'a mut [u8]);
+    impl pulp::WithSimd for Run<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, _simd: S) {
+            let (src, _) = self.0.as_chunks::<3>();
+            let (dst, _) = self.1.as_chunks_mut::<4>();
+            for (s, d) in src.iter().zip(dst.iter_mut()) {
+                *d = [s[0], s[1], s[2], 255];
+            }
         }
     }
-    for (s, d) in src_rest.chunks_exact(3).zip(dst_rest.chunks_exact_mut(4)) {
-        d.copy_from_slice(&[s[0], s[1], s[2], 255]);
-    }
+    crate::simd::arch().dispatch(Run(rgb, rgba));
 }
 
-/// RGBA to RGB, dropping alpha (`rgb.len() / 3 == rgba.len() / 4`), four pixels at a time
-/// as 32-bit words.
+/// RGBA to RGB, dropping alpha (`rgb.len() / 3 == rgba.len() / 4`), as [`rgb_to_rgba`].
 fn rgba_to_rgb(rgba: &[u8], rgb: &mut [u8]) {
-    let (src, src_rest) = rgba.as_chunks::<16>();
-    let (dst, dst_rest) = rgb.as_chunks_mut::<12>();
-    for (s, d) in src.iter().zip(dst.iter_mut()) {
-        let p = |k: usize| {
-            u32::from_le_bytes([s[4 * k], s[4 * k + 1], s[4 * k + 2], s[4 * k + 3]]) & 0xFF_FFFF
-        };
-        let (p0, p1, p2, p3) = (p(0), p(1), p(2), p(3));
-        let words = [
-            p0 | (p1 << 24),
-            (p1 >> 8) | (p2 << 16),
-            (p2 >> 16) | (p3 << 8),
-        ];
-        for (k, w) in words.into_iter().enumerate() {
-            d[4 * k..4 * k + 4].copy_from_slice(&w.to_le_bytes());
+    struct Run<'a>(&'a [u8], &'a mut [u8]);
+    impl pulp::WithSimd for Run<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, _simd: S) {
+            let (src, _) = self.0.as_chunks::<4>();
+            let (dst, _) = self.1.as_chunks_mut::<3>();
+            for (s, d) in src.iter().zip(dst.iter_mut()) {
+                *d = [s[0], s[1], s[2]];
+            }
         }
     }
-    for (s, d) in src_rest.chunks_exact(4).zip(dst_rest.chunks_exact_mut(3)) {
-        d.copy_from_slice(&s[..3]);
-    }
+    crate::simd::arch().dispatch(Run(rgba, rgb));
 }
 
 /// A palette for the pixels if they have at most 256 colours: (palette RGB, tRNS, indices).
