@@ -605,7 +605,7 @@ impl Redactor {
                 }
                 Cow::Owned(target)
             };
-            let any = target.iter().any(|&t| t != 0);
+            let any = crate::ops::nonzero_span(&target).is_some();
             // The zones of the group that reach the window.
             let near = g.set.zones_meeting(padded);
             for &zi in &near {

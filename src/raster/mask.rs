@@ -107,12 +107,15 @@ impl Mask {
 
     /// True when every pixel is 0.
     pub fn is_clear(&self) -> bool {
-        self.data.iter().all(|&v| v == 0)
+        crate::ops::nonzero_span(&self.data).is_none()
     }
 
     /// True when every pixel is 255.
     pub fn is_full(&self) -> bool {
-        self.data.iter().all(|&v| v == 255)
+        // 16 bytes at a time (a mask is usually all 0 or all 255 in long runs).
+        let (chunks, rest) = self.data.as_chunks::<16>();
+        chunks.iter().all(|c| u128::from_ne_bytes(*c) == u128::MAX)
+            && rest.iter().all(|&v| v == 255)
     }
 
     /// Sum of all values divided by 255: the covered area in pixels.
@@ -168,6 +171,15 @@ mod tests {
             // Sparse: the counted span is short, anywhere in the mask.
             let mut sparse = Mask::new(w, h);
             assert_eq!(sparse.count_nonzero(), 0);
+            assert!(sparse.is_clear() && !sparse.is_full());
+            let full = Mask::filled(w, h, 255);
+            assert!(full.is_full() && !full.is_clear());
+            assert_eq!(m.is_clear(), naive == 0);
+            assert_eq!(m.is_full(), m.as_bytes().iter().all(|&v| v == 255));
+            // One byte short of full, anywhere.
+            let mut almost = full.clone();
+            almost.data[(s as usize >> 8) % (w * h) as usize] = 254;
+            assert!(!almost.is_full() && !almost.is_clear());
             let n = (w * h) as usize;
             for (k, i) in [(s as usize) % n, (s as usize >> 20) % n]
                 .into_iter()
@@ -176,6 +188,7 @@ mod tests {
                 sparse.as_bytes_mut()[i] = 7;
                 let want = sparse.as_bytes().iter().filter(|&&v| v != 0).count();
                 assert_eq!(sparse.count_nonzero(), want, "{w}x{h} sparse {k}");
+                assert!(!sparse.is_clear());
             }
             checked += 1;
         }
