@@ -14,8 +14,10 @@
 //! are read by a second reader of the same input (random access, `TileReader::get`) and
 //! decoded in parallel (rayon) into a cache that holds the decoded sources of one batch: a
 //! source kept from the last batch is not read again, and every other entry is dropped before
-//! the next batch's sources are loaded, so memory stays bounded by one batch's sources (at
-//! most [`BATCH`] x 9 tiles, far fewer in a dense archive, where neighbours are shared). The
+//! the next batch's sources are loaded, so memory stays bounded by the union of one batch's
+//! sources (each tile needs 2 to 9 inside the region at z18, more right at the region's edge
+//! at deep zooms, where the offset drops to zero within the tile; in a dense archive
+//! neighbours are shared, so about one batch and its border, as decoded RGBA8). The
 //! warped tiles are written by a writer thread as in `redact`; the output is published only
 //! when complete (see [`crate::archive`]).
 
@@ -248,10 +250,9 @@ fn warp_one(
     let mut sources = Vec::with_capacity(need.len());
     for t in &need {
         if let Some(d) = decoded(t) {
-            let view = ImageView::new(&d.rgba, d.width, d.height, 4 * d.width as usize, {
-                AlphaMode::Straight
-            })
-            .map_err(|e| format!("tile {t}: {e}"))?;
+            let stride = 4 * d.width as usize;
+            let view = ImageView::new(&d.rgba, d.width, d.height, stride, AlphaMode::Straight)
+                .map_err(|e| format!("tile {t}: {e}"))?;
             sources.push((*t, view));
         }
     }

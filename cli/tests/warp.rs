@@ -392,3 +392,56 @@ fn a_failed_run_leaves_the_output_as_it_was() {
     names.sort();
     assert_eq!(names, ["mixed.mbtiles", "out.mbtiles"]);
 }
+
+/// A source tile that cannot be decoded reads as missing and is listed; the run goes on, and
+/// the tile at its address is still warped (from its neighbours, encoded like them).
+#[test]
+fn an_undecodable_source_is_listed_and_read_as_missing() {
+    let dir = tmp_dir("warp-corrupt");
+    let input = dir.join("corrupt.mbtiles");
+    let ids = tiles_in(14, 116.30, 39.85, 116.50, 39.98);
+    assert!(ids.len() >= 25, "{}", ids.len());
+    let bad = ids[ids.len() / 2];
+    let list: Vec<(TileId, Vec<u8>)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let data = if *t == bad {
+                b"not an image".to_vec()
+            } else {
+                png_tile(i as u32)
+            };
+            (*t, data)
+        })
+        .collect();
+    write_mbtiles(&input, &list, false);
+    let output = dir.join("out.mbtiles");
+    let report = dir.join("report.json");
+    let out = warp(
+        &input,
+        &output,
+        &["--to", "gcj02", "--report", report.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("undecodable source tiles (read as missing) 1"),
+        "{}",
+        stderr(&out)
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["undecodable_sources"], 1);
+    assert_eq!(r["undecodable"][0]["tile"], bad.to_string());
+    assert_eq!(r["totals"]["warped"], ids.len() as u64);
+    let warped = read_mbtiles(&output);
+    assert_eq!(warped.len(), ids.len());
+    let (px, _, _) = decode_rgba(&warped[&bad]).unwrap();
+    assert!(
+        px.chunks_exact(4).any(|p| p[3] == 255),
+        "warped from its neighbours"
+    );
+    assert!(
+        px.chunks_exact(4).any(|p| p[3] == 0),
+        "its own pixels are missing"
+    );
+}
