@@ -690,6 +690,15 @@ fn warp_tile_failures_write_nothing_and_say_what_was_wrong() {
             call(0, i, p, ptr::null(), o, 256, &mut report),
             tileredact_result::NullPointer
         );
+        // A misaligned array (never read: refused first).
+        let skewed = s.cast::<u8>().wrapping_add(1).cast::<usize>();
+        let r = call(0, i, p, skewed, o, 256, &mut report);
+        assert_eq!(r, tileredact_result::InvalidParameter);
+        assert!(
+            last_error().contains("`source_strides` is not aligned"),
+            "{}",
+            last_error()
+        );
         assert_eq!(
             call(0, i, p, s, ptr::null_mut(), 256, &mut report),
             tileredact_result::NullPointer
