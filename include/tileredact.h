@@ -110,6 +110,21 @@
 // 0 elsewhere).
 #define TILEREDACT_MASK_REDACTION 1
 
+// Warp direction: sources in the WGS-84 grid, output in the GCJ-02 grid.
+#define TILEREDACT_WARP_WGS84_TO_GCJ02 0
+
+// Warp direction: sources in the GCJ-02 grid, output in the WGS-84 grid.
+#define TILEREDACT_WARP_GCJ02_TO_WGS84 1
+
+// Warp filter: the nearest source pixel.
+#define TILEREDACT_WARP_NEAREST 0
+
+// Warp filter: bilinear interpolation of the 2x2 nearest source pixels.
+#define TILEREDACT_WARP_BILINEAR 1
+
+// Warp filter: Catmull-Rom bicubic over 4x4 source pixels, clamped to 0..=255.
+#define TILEREDACT_WARP_BICUBIC 2
+
 // The result of a fallible tileredact call: `TILEREDACT_RESULT_OK` (0) or an error code.
 //
 // The numbers are stable. `tileredact_result_message` gives a fixed message per code;
@@ -191,6 +206,31 @@ typedef struct tileredact_redactor tileredact_redactor;
 //
 // Threads: immutable once built; safe to share and use from any number of threads at once.
 typedef struct tileredact_zones tileredact_zones;
+
+// A tile address: zoom `z`, column `x`, row `y` (XYZ numbering, y down).
+typedef struct {
+  // Zoom, 0..=30.
+  uint32_t z;
+  // Column, below 2^z.
+  uint32_t x;
+  // Row from the north, below 2^z.
+  uint32_t y;
+} tileredact_tile_id;
+
+// What `tileredact_warp_tile` did.
+typedef struct {
+  // How many source tiles the warp needed that were not given (or given with a NULL pixel
+  // pointer): their pixels read as transparent (0, 0, 0, 0).
+  size_t missing;
+  // Output pixels whose source position was computed exactly rather than from the lattice
+  // (near the edge of the GCJ-02 region).
+  size_t exact_pixels;
+  // 1 when the target tile is wholly outside the GCJ-02 region: the output is a copy of
+  // the source tile with the same address (transparent when it was not given); else 0.
+  uint32_t outside_region;
+  // The lattice step in pixels of the offset field (0 when the tile was copied).
+  uint32_t lattice_step;
+} tileredact_warp_report;
 
 #ifdef __cplusplus
 extern "C" {
@@ -463,6 +503,76 @@ tileredact_result tileredact_redact_encoded(const tileredact_redactor *redactor,
                                             const uint8_t *data,
                                             size_t len,
                                             tileredact_bytes **out);
+
+// Writes the source tiles that the warp of target tile `z/x/y` in `direction` reads (for
+// every filter, 256- or 512-pixel tiles alike) to `out_tiles`, sorted by zoom, x, then y,
+// without duplicates, and their number to `*out_n`.
+//
+// Size query: with `capacity` 0, `out_tiles` may be NULL; only `*out_n` is written. When
+// `capacity` is not 0 but smaller than the number needed, the call fails with
+// `TILEREDACT_RESULT_BUFFER_SIZE` and writes nothing (the detail message says how many are
+// needed). A tile wholly outside the GCJ-02 region needs only itself. The number is small
+// (at most 9 inside the region at z18) but grows near the region edge at high zoom, so ask.
+// Ownership: borrows `out_tiles` for the call.
+//
+// Errors: `TILEREDACT_RESULT_NULL_POINTER`, `TILEREDACT_RESULT_INVALID_ENUM` (`direction`),
+// `TILEREDACT_RESULT_INVALID_TILE`, `TILEREDACT_RESULT_BUFFER_SIZE`,
+// `TILEREDACT_RESULT_INVALID_PARAMETER` (misaligned `out_tiles`). Thread-safe.
+//
+// # Safety
+// `out_tiles` must be valid for `capacity` elements of writes (or NULL with `capacity` 0);
+// `out_n` valid for a write.
+tileredact_result tileredact_warp_required_tiles(uint32_t z,
+                                                 uint32_t x,
+                                                 uint32_t y,
+                                                 uint32_t direction,
+                                                 tileredact_tile_id *out_tiles,
+                                                 size_t capacity,
+                                                 size_t *out_n);
+
+// Warps tile `z/x/y` of the output frame from source tiles of the other frame (RGBA8,
+// straight alpha) into `out`: `width` x `height` pixels (both 256 or both 512), row `r` at
+// `out + r * stride`, 4 bytes per pixel; the bytes between rows are not touched.
+//
+// `direction` is a `TILEREDACT_WARP_*_TO_*` number, `filter` a `TILEREDACT_WARP_NEAREST`,
+// `_BILINEAR` or `_BICUBIC` number. Source `i` is tile `sources[i]` (same zoom as the
+// target), with pixels at `source_pixels[i]` (the same size as the output, row stride
+// `source_strides[i]`, holding `source_strides[i] * (height - 1) + 4 * width` bytes), or
+// missing when `source_pixels[i]` is NULL. `tileredact_warp_required_tiles` lists the tiles
+// needed; others are ignored, and missing ones read as transparent (0, 0, 0, 0) and are
+// counted in the report. A tile may be listed once; `n_sources` may be 0 (the three array
+// pointers must still be non-NULL). No source buffer or array may overlap `out` (sources may
+// share memory with each other). A tile wholly outside the GCJ-02 region is a copy of the
+// source tile with the same address.
+//
+// Every argument is checked first and the warp runs in a private buffer: on failure `out`
+// and `*out_report` are not written. `out_report` may be NULL. Ownership: borrows every
+// buffer for the call; keeps none.
+//
+// Errors: `TILEREDACT_RESULT_NULL_POINTER`, `TILEREDACT_RESULT_INVALID_ENUM`,
+// `TILEREDACT_RESULT_INVALID_TILE` (target or a source), `TILEREDACT_RESULT_INVALID_PARAMETER`
+// (size, a source at another zoom or listed twice, overlapping or misaligned buffers),
+// `TILEREDACT_RESULT_STRIDE_TOO_SMALL`. Thread-safe (for distinct output buffers).
+//
+// # Safety
+// `sources`, `source_pixels` and `source_strides` must be valid for `n_sources` elements of
+// reads; each non-NULL `source_pixels[i]` valid for its bytes of reads; `out` valid for
+// `stride * (height - 1) + 4 * width` bytes of writes, not used by anyone else during the
+// call; `out_report` NULL or valid for a write.
+tileredact_result tileredact_warp_tile(uint32_t z,
+                                       uint32_t x,
+                                       uint32_t y,
+                                       uint32_t direction,
+                                       uint32_t filter,
+                                       const tileredact_tile_id *sources,
+                                       const uint8_t *const *source_pixels,
+                                       const size_t *source_strides,
+                                       size_t n_sources,
+                                       uint8_t *out,
+                                       uint32_t width,
+                                       uint32_t height,
+                                       size_t stride,
+                                       tileredact_warp_report *out_report);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -34,7 +34,7 @@ so="$target/debug/deps/libtileredact.so"
 
 cflags=(-std=c11 -Wall -Wextra -Werror -g -Iinclude -Iexamples/c)
 libs=(-lpthread -ldl -lm)
-programs=(redact_tile threads bad_args)
+programs=(redact_tile threads bad_args warp_tile)
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -71,4 +71,4 @@ ln -sf libtileredact.so.0 "$out/lib/libtileredact.so"
 gcc "${cflags[@]}" examples/c/redact_tile.c -L"$out/lib" -ltileredact -o "$out/redact_tile-shared"
 LD_LIBRARY_PATH="$out/lib" "$out/redact_tile-shared" >/dev/null
 
-echo "c-tests: 5 passed, 0 failed"
+echo "c-tests: 6 passed, 0 failed"

@@ -45,12 +45,13 @@
 //! **Tile warp**: [`warp_tile`] re-samples tile z/x/y of the GCJ-02 grid from WGS-84 tiles
 //! or back ([`WarpDirection`], [`WarpFilter`]: nearest, bilinear, Catmull-Rom bicubic);
 //! [`required_source_tiles`] lists the source tiles it reads; a [`WarpReport`] says which were
-//! missing and whether the tile was outside the region (copied); [`warp_tile_ref`] is the
-//! scalar reference.
+//! missing and whether the tile was outside the region (copied); [`outside_warp_region`]
+//! tells that before decoding; [`warp_tile_ref`] is the scalar reference.
 //!
 //! **Tile codecs**: [`TileFormat`] (PNG, JPEG, WebP) detected from magic bytes; tiles are
 //! decoded strictly and within size limits, and re-encoded clean (no metadata, nothing after
-//! the image) close to their input's encoding; [`decode_rgba`] decodes one for comparison.
+//! the image) close to their input's encoding; [`decode_rgba`] decodes one for comparison,
+//! [`decode_rgba_with_encoding`] also gives its [`TileEncoding`] to encode new pixels alike.
 //!
 //! **Errors**: one [`Error`] type whose messages say what was wrong, where, and what was
 //! expected, with a stable number per kind ([`Error::code`]).
@@ -83,7 +84,7 @@ mod tile;
 mod warp;
 mod zone;
 
-pub use codec::{TileFormat, decode_rgba};
+pub use codec::{TileEncoding, TileFormat, decode_rgba, decode_rgba_with_encoding};
 pub use datum::{
     Datum, DatumTransform, Region, bd09_to_gcj02, bd09_to_wgs84, gcj02_to_bd09, gcj02_to_wgs84,
     wgs84_to_bd09, wgs84_to_gcj02,
@@ -103,7 +104,8 @@ pub use tile::{
     mercator_to_lnglat,
 };
 pub use warp::{
-    WarpDirection, WarpFilter, WarpReport, required_source_tiles, warp_tile, warp_tile_ref,
+    WarpDirection, WarpFilter, WarpReport, outside_warp_region, required_source_tiles, warp_tile,
+    warp_tile_ref,
 };
 pub use zone::{Zone, ZoneSet};
 

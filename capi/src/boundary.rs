@@ -81,6 +81,35 @@ pub(crate) unsafe fn bytes<'a>(
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
+/// `len` elements at `ptr` as a shared slice. NULL and misaligned pointers are refused, even
+/// when `len` is 0.
+///
+/// # Safety
+/// `ptr` must be NULL or valid for `len` elements of reads, not written during the call.
+pub(crate) unsafe fn slice<'a, T>(
+    function: &str,
+    name: &str,
+    ptr: *const T,
+    len: usize,
+) -> Result<&'a [T], Failure> {
+    if ptr.is_null() {
+        return Err(Failure::null(function, name));
+    }
+    if !ptr.is_aligned() {
+        return Err(Failure::new(
+            tileredact_result::InvalidParameter,
+            format!(
+                "{function}: argument `{name}` is not aligned to {} bytes",
+                align_of::<T>()
+            ),
+        ));
+    }
+    check_len::<T>(function, name, len)?;
+    // SAFETY: non-NULL and aligned (checked), `len * size_of::<T>()` fits in isize (checked),
+    // valid for reads and not written for the call (caller).
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
 /// `len` elements at `ptr` as a mutable slice. NULL and misaligned pointers are refused, even
 /// when `len` is 0.
 ///

@@ -11,7 +11,8 @@
 //! Files: `result.rs` (result codes, messages, the thread-local last error), `boundary.rs`
 //! (panic boundary, pointer and enum checks), `handles.rs` (zones, redactor, bytes and their
 //! constructors and `_free`s), `tiles.rs` (tile status, masks, RGBA and encoded redaction),
-//! `coords.rs` (datum transforms and point redaction).
+//! `coords.rs` (datum transforms and point redaction), `warp.rs` (the tile warp between the
+//! WGS-84 and GCJ-02 grids: required source tiles, one RGBA8 tile).
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
@@ -20,6 +21,7 @@ mod coords;
 mod handles;
 mod result;
 mod tiles;
+mod warp;
 
 use std::ffi::c_char;
 
@@ -41,6 +43,11 @@ pub use tiles::{
     TILEREDACT_TILE_CLEAR, TILEREDACT_TILE_FULL, TILEREDACT_TILE_PARTIAL,
     tileredact_redact_encoded, tileredact_redact_rgba, tileredact_tile_mask,
     tileredact_tile_status,
+};
+pub use warp::{
+    TILEREDACT_WARP_BICUBIC, TILEREDACT_WARP_BILINEAR, TILEREDACT_WARP_GCJ02_TO_WGS84,
+    TILEREDACT_WARP_NEAREST, TILEREDACT_WARP_WGS84_TO_GCJ02, tileredact_tile_id,
+    tileredact_warp_report, tileredact_warp_required_tiles, tileredact_warp_tile,
 };
 
 /// The version of the library as a NUL-terminated string, e.g. `"0.1.0"`: compare it with

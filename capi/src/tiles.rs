@@ -30,7 +30,7 @@ pub const TILEREDACT_MASK_COVERAGE: u32 = 0;
 pub const TILEREDACT_MASK_REDACTION: u32 = 1;
 
 /// The tile `z/x/y`, with a message naming the function.
-fn tile(function: &str, z: u32, x: u32, y: u32) -> Result<TileId, Failure> {
+pub(crate) fn tile(function: &str, z: u32, x: u32, y: u32) -> Result<TileId, Failure> {
     let zoom = u8::try_from(z).map_err(|_| {
         Failure::new(
             tileredact_result::InvalidTile,
@@ -47,7 +47,7 @@ fn tile(function: &str, z: u32, x: u32, y: u32) -> Result<TileId, Failure> {
 }
 
 /// A square tile size from a width and a height.
-fn square(function: &str, width: u32, height: u32) -> Result<TileSize, Failure> {
+pub(crate) fn square(function: &str, width: u32, height: u32) -> Result<TileSize, Failure> {
     if width != height || !(width == 256 || width == 512) {
         return Err(Failure::new(
             tileredact_result::InvalidParameter,
@@ -59,7 +59,7 @@ fn square(function: &str, width: u32, height: u32) -> Result<TileSize, Failure> 
 
 /// Checks `stride` against a row of `row` bytes; returns the buffer length the image needs:
 /// `stride * (height - 1) + row`.
-fn stride_len(
+pub(crate) fn stride_len(
     function: &str,
     row: usize,
     height: u32,

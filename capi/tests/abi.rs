@@ -5,8 +5,9 @@ use std::ptr;
 
 use tileredact::*;
 use tileredact_core::{
-    AlphaMode, Datum, DatumTransform, ImageViewMut, PointAction, Policy, RedactionKey, Redactor,
-    Region, TileId, TileSize, ZoneSet,
+    AlphaMode, Datum, DatumTransform, ImageView, ImageViewMut, PointAction, Policy, RedactionKey,
+    Redactor, Region, TileId, TileSize, WarpDirection, WarpFilter, ZoneSet, required_source_tiles,
+    warp_tile,
 };
 
 const ZONES: &str = include_str!("../../examples/data/zones.geojson");
@@ -337,4 +338,391 @@ fn result_messages_work_like_snprintf() {
     assert_eq!(r, tileredact_result::Ok);
     assert_eq!(n, "a required pointer argument is NULL".len());
     assert_eq!(&buf, b"a required poin\0");
+}
+
+/// A Beijing tile at z16 and its sources: a pattern that depends on the tile and the pixel.
+fn warp_fixture() -> (TileId, Vec<(TileId, Vec<u8>)>) {
+    let target = TileId::containing(116.404, 39.915, 16).unwrap();
+    let need = required_source_tiles(target, WarpDirection::Wgs84ToGcj02);
+    let sources = need
+        .iter()
+        .map(|&t| {
+            let px: Vec<u8> = (0..256 * 256 * 4)
+                .map(|i| (i / 4 % 256 * 3 + i / 1024 * 5 + t.x() as usize * 17 + i % 4 * 40) as u8)
+                .collect();
+            (t, px)
+        })
+        .collect();
+    (target, sources)
+}
+
+fn c_id(t: TileId) -> tileredact_tile_id {
+    tileredact_tile_id {
+        z: t.z() as u32,
+        x: t.x(),
+        y: t.y(),
+    }
+}
+
+#[test]
+fn warp_required_tiles_are_the_cores_with_a_size_query() {
+    for (z, x, y) in [
+        (16, 53957, 24838),
+        (18, 215829, 99354),
+        (12, 1150, 1750),
+        (0, 0, 0),
+    ] {
+        for (d, dir) in [
+            (TILEREDACT_WARP_WGS84_TO_GCJ02, WarpDirection::Wgs84ToGcj02),
+            (TILEREDACT_WARP_GCJ02_TO_WGS84, WarpDirection::Gcj02ToWgs84),
+        ] {
+            let want: Vec<tileredact_tile_id> =
+                required_source_tiles(TileId::new(z as u8, x, y).unwrap(), dir)
+                    .into_iter()
+                    .map(c_id)
+                    .collect();
+            let mut n = 0usize;
+            // SAFETY: size query: capacity 0, NULL tiles, valid out_n.
+            let r =
+                unsafe { tileredact_warp_required_tiles(z, x, y, d, ptr::null_mut(), 0, &mut n) };
+            assert_eq!(r, tileredact_result::Ok, "{}", last_error());
+            assert_eq!(n, want.len());
+            let mut got = vec![tileredact_tile_id::default(); n + 2];
+            let mut m = 0usize;
+            // SAFETY: `got` holds n + 2 elements.
+            let r = unsafe {
+                tileredact_warp_required_tiles(z, x, y, d, got.as_mut_ptr(), n + 2, &mut m)
+            };
+            assert_eq!(r, tileredact_result::Ok, "{}", last_error());
+            assert_eq!(m, n);
+            assert_eq!(got[..n], want[..]);
+            assert_eq!(
+                got[n..],
+                [tileredact_tile_id::default(); 2],
+                "written past n"
+            );
+            if n > 1 {
+                let mut small = vec![tileredact_tile_id::default(); n - 1];
+                let mut k = 77usize;
+                // SAFETY: `small` holds n - 1 elements.
+                let r = unsafe {
+                    tileredact_warp_required_tiles(z, x, y, d, small.as_mut_ptr(), n - 1, &mut k)
+                };
+                assert_eq!(r, tileredact_result::BufferSize);
+                assert_eq!(k, 77, "out_n written on failure");
+                assert!(small.iter().all(|t| *t == tileredact_tile_id::default()));
+                assert!(
+                    last_error().contains(&format!("needs {n} source tiles")),
+                    "{}",
+                    last_error()
+                );
+            }
+        }
+    }
+    let mut n = 5usize;
+    // SAFETY: valid out_n; the other arguments are what is tested.
+    unsafe {
+        assert_eq!(
+            tileredact_warp_required_tiles(16, 1, 1, 2, ptr::null_mut(), 0, &mut n),
+            tileredact_result::InvalidEnum
+        );
+        assert!(
+            last_error().contains("`direction` is 2"),
+            "{}",
+            last_error()
+        );
+        assert_eq!(
+            tileredact_warp_required_tiles(3, 8, 0, 0, ptr::null_mut(), 0, &mut n),
+            tileredact_result::InvalidTile
+        );
+        assert_eq!(
+            tileredact_warp_required_tiles(3, 1, 0, 0, ptr::null_mut(), 0, ptr::null_mut()),
+            tileredact_result::NullPointer
+        );
+        assert_eq!(
+            tileredact_warp_required_tiles(16, 53957, 24838, 0, ptr::null_mut(), 4, &mut n),
+            tileredact_result::NullPointer
+        );
+    }
+    assert_eq!(n, 5);
+}
+
+/// The arguments of one `tileredact_warp_tile` call, as owned arrays.
+struct WarpCall {
+    ids: Vec<tileredact_tile_id>,
+    ptrs: Vec<*const u8>,
+    strides: Vec<usize>,
+}
+
+impl WarpCall {
+    fn new(sources: &[(TileId, Vec<u8>)], stride: usize) -> WarpCall {
+        WarpCall {
+            ids: sources.iter().map(|s| c_id(s.0)).collect(),
+            ptrs: sources.iter().map(|s| s.1.as_ptr()).collect(),
+            strides: vec![stride; sources.len()],
+        }
+    }
+
+    /// Calls with target `t`, filter `filter` into `out` (stride `stride`).
+    fn run(
+        &self,
+        t: TileId,
+        filter: u32,
+        out: &mut [u8],
+        stride: usize,
+        report: *mut tileredact_warp_report,
+    ) -> tileredact_result {
+        // SAFETY: the arrays hold `ids.len()` elements; every non-NULL pixel pointer points
+        // to a buffer of at least `strides[i] * 255 + 1024` bytes (the callers' sources);
+        // `out` holds `stride * 255 + 1024` bytes or more.
+        unsafe {
+            tileredact_warp_tile(
+                t.z() as u32,
+                t.x(),
+                t.y(),
+                TILEREDACT_WARP_WGS84_TO_GCJ02,
+                filter,
+                self.ids.as_ptr(),
+                self.ptrs.as_ptr(),
+                self.strides.as_ptr(),
+                self.ids.len(),
+                out.as_mut_ptr(),
+                256,
+                256,
+                stride,
+                report,
+            )
+        }
+    }
+}
+
+#[test]
+fn warp_tile_is_the_cores_with_strides_and_missing_sources() {
+    let (target, sources) = warp_fixture();
+    for (filter, wf) in [
+        (TILEREDACT_WARP_NEAREST, WarpFilter::Nearest),
+        (TILEREDACT_WARP_BILINEAR, WarpFilter::Bilinear),
+        (TILEREDACT_WARP_BICUBIC, WarpFilter::Bicubic),
+    ] {
+        // Drop the first source: missing in both.
+        let views: Vec<_> = sources[1..]
+            .iter()
+            .map(|(t, px)| {
+                (
+                    *t,
+                    ImageView::new(px, 256, 256, 1024, AlphaMode::Straight).unwrap(),
+                )
+            })
+            .collect();
+        let mut want = vec![0u8; 256 * 1024];
+        let mut view = ImageViewMut::new(&mut want, 256, 256, 1024, AlphaMode::Straight).unwrap();
+        let rust_report =
+            warp_tile(target, WarpDirection::Wgs84ToGcj02, &views, &mut view, wf).unwrap();
+        assert_eq!(rust_report.missing, [sources[0].0]);
+
+        let mut call = WarpCall::new(&sources, 1024);
+        call.ptrs[0] = ptr::null();
+        let stride = 1024 + 20;
+        let mut out = vec![0xcdu8; stride * 256];
+        let mut report = tileredact_warp_report::default();
+        let r = call.run(target, filter, &mut out, stride, &mut report);
+        assert_eq!(r, tileredact_result::Ok, "{}", last_error());
+        for (row, got) in out.chunks(stride).enumerate() {
+            assert_eq!(&got[..1024], &want[row * 1024..][..1024], "row {row}");
+            assert!(
+                got[1024..].iter().all(|b| *b == 0xcd),
+                "padding of row {row}"
+            );
+        }
+        assert_eq!(
+            report,
+            tileredact_warp_report {
+                missing: 1,
+                exact_pixels: rust_report.exact_pixels,
+                outside_region: 0,
+                lattice_step: rust_report.lattice_step,
+            }
+        );
+        assert_eq!(report.lattice_step, 64);
+        // A NULL report is allowed.
+        let mut again = vec![0u8; stride * 256];
+        assert_eq!(
+            call.run(target, filter, &mut again, stride, ptr::null_mut()),
+            tileredact_result::Ok
+        );
+        for (row, got) in again.chunks(stride).enumerate() {
+            assert_eq!(
+                &got[..1024],
+                &want[row * 1024..][..1024],
+                "row {row}, no report"
+            );
+        }
+    }
+}
+
+#[test]
+fn warp_tile_outside_the_region_is_a_copy() {
+    let t = TileId::containing(-77.3, 25.0, 12).unwrap(); // the Bahamas
+    let px: Vec<u8> = (0..256 * 1024).map(|i| (i % 251) as u8).collect();
+    let sources = [(t, px.clone())];
+    let call = WarpCall::new(&sources, 1024);
+    let mut out = vec![0u8; 256 * 1024];
+    let mut report = tileredact_warp_report::default();
+    let r = call.run(t, TILEREDACT_WARP_BICUBIC, &mut out, 1024, &mut report);
+    assert_eq!(r, tileredact_result::Ok, "{}", last_error());
+    assert_eq!(out, px);
+    assert_eq!(
+        (report.outside_region, report.missing, report.lattice_step),
+        (1, 0, 0)
+    );
+}
+
+#[test]
+fn warp_tile_failures_write_nothing_and_say_what_was_wrong() {
+    let (target, sources) = warp_fixture();
+    let good = WarpCall::new(&sources, 1024);
+    let untouched = tileredact_warp_report {
+        missing: 99,
+        ..Default::default()
+    };
+    let check =
+        |call: &WarpCall, filter: u32, stride: usize, want: tileredact_result, text: &str| {
+            let mut out = vec![0x5au8; 1100 * 256];
+            let mut report = untouched;
+            let r = call.run(target, filter, &mut out, stride, &mut report);
+            assert_eq!(r, want, "{text}: {}", last_error());
+            assert!(last_error().contains(text), "{}", last_error());
+            assert!(out.iter().all(|b| *b == 0x5a), "{text}: out written");
+            assert_eq!(report, untouched, "{text}: report written");
+        };
+    check(
+        &good,
+        3,
+        1024,
+        tileredact_result::InvalidEnum,
+        "`filter` is 3; expected 0",
+    );
+    check(
+        &good,
+        1,
+        1023,
+        tileredact_result::StrideTooSmall,
+        "`stride` is 1023 bytes",
+    );
+    let mut c = WarpCall::new(&sources, 1024);
+    c.strides[1] = 1000;
+    check(
+        &c,
+        1,
+        1024,
+        tileredact_result::StrideTooSmall,
+        "one row of the source image 1",
+    );
+    let mut c = WarpCall::new(&sources, 1024);
+    c.ids[1] = c.ids[0];
+    check(
+        &c,
+        1,
+        1024,
+        tileredact_result::InvalidParameter,
+        "sources[1] is tile",
+    );
+    let mut c = WarpCall::new(&sources, 1024);
+    c.ids[0].z = 17;
+    check(&c, 1, 1024, tileredact_result::InvalidParameter, "zoom");
+    let mut c = WarpCall::new(&sources, 1024);
+    c.ids[0].x = 1 << 16;
+    check(&c, 1, 1024, tileredact_result::InvalidTile, "(sources[0])");
+
+    let mut out = vec![0x5au8; 1024 * 256];
+    let mut report = untouched;
+    // SAFETY: every pointer is valid or NULL as each case says; sizes as in `WarpCall::run`.
+    unsafe {
+        let call = |dir: u32,
+                    ids: *const tileredact_tile_id,
+                    ptrs: *const *const u8,
+                    strides: *const usize,
+                    out: *mut u8,
+                    w: u32,
+                    report: *mut tileredact_warp_report| {
+            tileredact_warp_tile(
+                target.z() as u32,
+                target.x(),
+                target.y(),
+                dir,
+                1,
+                ids,
+                ptrs,
+                strides,
+                good.ids.len(),
+                out,
+                w,
+                w,
+                1024,
+                report,
+            )
+        };
+        let (i, p, s) = (good.ids.as_ptr(), good.ptrs.as_ptr(), good.strides.as_ptr());
+        let o = out.as_mut_ptr();
+        assert_eq!(
+            call(2, i, p, s, o, 256, &mut report),
+            tileredact_result::InvalidEnum
+        );
+        assert!(
+            last_error().contains("`direction` is 2"),
+            "{}",
+            last_error()
+        );
+        assert_eq!(
+            call(0, ptr::null(), p, s, o, 256, &mut report),
+            tileredact_result::NullPointer
+        );
+        assert!(
+            last_error().contains("`sources` is NULL"),
+            "{}",
+            last_error()
+        );
+        assert_eq!(
+            call(0, i, ptr::null(), s, o, 256, &mut report),
+            tileredact_result::NullPointer
+        );
+        assert_eq!(
+            call(0, i, p, ptr::null(), o, 256, &mut report),
+            tileredact_result::NullPointer
+        );
+        // A misaligned array (never read: refused first).
+        let skewed = s.cast::<u8>().wrapping_add(1).cast::<usize>();
+        let r = call(0, i, p, skewed, o, 256, &mut report);
+        assert_eq!(r, tileredact_result::InvalidParameter);
+        assert!(
+            last_error().contains("`source_strides` is not aligned"),
+            "{}",
+            last_error()
+        );
+        assert_eq!(
+            call(0, i, p, s, ptr::null_mut(), 256, &mut report),
+            tileredact_result::NullPointer
+        );
+        assert_eq!(
+            call(0, i, p, s, o, 128, &mut report),
+            tileredact_result::InvalidParameter
+        );
+        assert!(
+            last_error().contains("128x128; expected 256x256"),
+            "{}",
+            last_error()
+        );
+        // A source that is the output buffer itself.
+        let mut c = WarpCall::new(&sources, 1024);
+        c.ptrs[2] = o;
+        let r = call(0, i, c.ptrs.as_ptr(), s, o, 256, &mut report);
+        assert_eq!(r, tileredact_result::InvalidParameter);
+        assert!(
+            last_error().contains("`out` and `source_pixels[2]` overlap"),
+            "{}",
+            last_error()
+        );
+    }
+    assert!(out.iter().all(|b| *b == 0x5a));
+    assert_eq!(report, untouched);
 }

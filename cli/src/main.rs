@@ -4,7 +4,8 @@
 //! coverage or redaction mask as a PNG), `coords` (WGS-84 / GCJ-02 / BD-09 offsets of CSV
 //! points), `points` (redact point coordinates that fall in zones), `redact-tile` (redact
 //! one encoded tile), and for whole archives (MBTiles, PMTiles, XYZ folders) `redact`,
-//! `verify`, `info` and `extract`.
+//! `verify`, `info`, `extract` and `warp` (re-sample raster tiles between the WGS-84 and
+//! GCJ-02 grids).
 
 mod archive;
 mod coords_cmd;
@@ -16,6 +17,7 @@ mod redact_cmd;
 mod report;
 mod tile_cmd;
 mod verify_cmd;
+mod warp_cmd;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -87,6 +89,16 @@ enum Command {
     Info(info_cmd::InfoArgs),
     /// Write one tile of an archive to a file, as stored.
     Extract(info_cmd::ExtractArgs),
+    /// Re-sample a raster tile archive between the WGS-84 and GCJ-02 grids.
+    ///
+    /// The output holds the same tile addresses as the input. Tiles wholly outside the
+    /// GCJ-02 region are copied as the same bytes; every other tile is warped from the input
+    /// tiles around it and encoded like the input tile (PNG stays PNG, JPEG keeps its
+    /// estimated quality). Pixels whose source tiles the input lacks are transparent (black in
+    /// JPEG); a tile with no source at all is left out. The input is opened read-only; the
+    /// output is written under a temporary name and renamed into place when complete. The
+    /// metadata is carried over (less agg_tiles_hash) with a `tileredact_warp` entry.
+    Warp(warp_cmd::WarpArgs),
 }
 
 fn main() -> ExitCode {
@@ -100,6 +112,7 @@ fn main() -> ExitCode {
         Command::Redact(a) => redact_cmd::run_redact(a),
         Command::Info(a) => info_cmd::run_info(a),
         Command::Extract(a) => info_cmd::run_extract(a),
+        Command::Warp(a) => warp_cmd::run_warp(a),
         Command::Verify(a) => match verify_cmd::run_verify(a) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(1),

@@ -207,7 +207,7 @@ fn output_format(args: &RedactArgs) -> ArchiveFormat {
 }
 
 /// Whether two paths name the same existing file or folder.
-fn same_file(a: &Path, b: &Path) -> bool {
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,

@@ -1,5 +1,6 @@
 //! The C entry points with arbitrary arguments: sizes, strides, flags, enum values, tile
-//! addresses, encoded bytes, coordinates and zone text. Every call returns a result code
+//! addresses, encoded bytes, coordinates, zone text, and warp sources (ids, strides, NULL
+//! pixels, duplicates). Every call returns a result code
 //! (never a panic: `TILEREDACT_RESULT_PANIC` fails the target), writes nothing on failure,
 //! and never touches the bytes between rows. Buffers are always as large as the arguments
 //! say, as the C contract requires.
@@ -52,6 +53,27 @@ enum Call {
     Points { points: Vec<(f64, f64)> },
     Zones { text: Vec<u8> },
     Message { code: u32, len: u8 },
+    WarpRequired { tile: Tile, beijing: bool, direction: u32, capacity: u8, null_out: bool },
+    WarpTile {
+        tile: Tile,
+        beijing: bool,
+        direction: u32,
+        filter: u32,
+        geometry: Geometry,
+        sources: Vec<WarpSource>,
+        report: bool,
+    },
+}
+
+/// One source of a warp: one of the required tiles (by `pick`) or any address, with a
+/// stride near the valid one, or missing (NULL pixels).
+#[derive(Arbitrary, Debug)]
+struct WarpSource {
+    pick: u8,
+    raw: Option<(u32, u32, u32)>,
+    stride_delta: i16,
+    missing: bool,
+    seed: u8,
 }
 
 /// A tile near the zone (or anywhere, when `raw`).
@@ -65,13 +87,18 @@ struct Tile {
 
 impl Tile {
     fn zxy(&self) -> (u32, u32, u32) {
+        self.zxy_near(10.01, 50.007)
+    }
+
+    /// A tile near lon/lat (or anywhere, when `raw`).
+    fn zxy_near(&self, lon: f64, lat: f64) -> (u32, u32, u32) {
         if let Some((x, y)) = self.raw {
             return (self.z, x, y);
         }
         let z = 8 + self.z % 12;
         let n = 1i64 << z;
-        let x = ((10.01 + 180.0) / 360.0 * n as f64) as i64 + i64::from(self.dx % 3);
-        let lat = 50.007f64.to_radians();
+        let x = ((lon + 180.0) / 360.0 * n as f64) as i64 + i64::from(self.dx % 3);
+        let lat = lat.to_radians();
         let y = ((1.0 - lat.tan().asinh() / std::f64::consts::PI) / 2.0 * n as f64) as i64
             + i64::from(self.dy % 3);
         (z, x.clamp(0, n - 1) as u32, y.clamp(0, n - 1) as u32)
@@ -251,6 +278,97 @@ libfuzzer_sys::fuzz_target!(|call: Call| {
             if !buf.is_empty() {
                 let end = n.min(buf.len() - 1);
                 assert_eq!(buf[end], 0, "NUL-terminated");
+            }
+        }
+        Call::WarpRequired { tile, beijing, direction, capacity, null_out } => {
+            let (z, x, y) = if beijing { tile.zxy_near(116.4, 39.9) } else { tile.zxy() };
+            let cap = usize::from(capacity % 16);
+            let mut ids = vec![tileredact_tile_id { z: 99, x: 0, y: 0 }; cap];
+            let mut n = 12345usize;
+            let out = if null_out { ptr::null_mut() } else { ids.as_mut_ptr() };
+            // SAFETY: `ids` holds `cap` elements (or NULL is passed).
+            let r = not_panic(unsafe {
+                tileredact_warp_required_tiles(z, x, y, direction, out, cap, &mut n)
+            });
+            let written = ids.iter().filter(|t| t.z != 99).count();
+            if r == tileredact_result::Ok {
+                assert!(n >= 1 && (cap == 0 || written == n), "n {n}, written {written}");
+                assert!(ids.iter().take(n.min(cap)).all(|t| t.z == z));
+            } else {
+                assert_eq!((n, written), (12345, 0), "written on failure {r:?}");
+            }
+        }
+        Call::WarpTile { tile, beijing, direction, filter, geometry, sources, report } => {
+            let (z, x, y) = if beijing { tile.zxy_near(116.4, 39.9) } else { tile.zxy() };
+            let (w, h, stride) = geometry.get(4);
+            let Some(len) = needed(w, h, stride, 4).or((!valid(w, h, stride, 4)).then_some(64))
+            else {
+                return;
+            };
+            // The required tiles to pick from (direction 0 when `direction` is invalid).
+            let mut need = vec![tileredact_tile_id::default(); 64];
+            let mut n = 0;
+            // SAFETY: `need` holds 64 elements.
+            let rq = unsafe {
+                tileredact_warp_required_tiles(z, x, y, direction % 2, need.as_mut_ptr(), 64, &mut n)
+            };
+            need.truncate(if rq == tileredact_result::Ok { n } else { 0 });
+            let mut ids = Vec::new();
+            let mut bufs: Vec<Option<Vec<u8>>> = Vec::new();
+            let mut strides = Vec::new();
+            for s in sources.iter().take(12) {
+                let id = match (s.raw, need.is_empty()) {
+                    (Some((z, x, y)), _) => tileredact_tile_id { z, x, y },
+                    (None, false) => need[usize::from(s.pick) % need.len()],
+                    (None, true) => tileredact_tile_id { z, x, y },
+                };
+                let st = (4 * w as i64 + i64::from(s.stride_delta % 64)).max(0) as usize;
+                // As large as the arguments say, or small when they are refused first.
+                let buf = (!s.missing).then(|| {
+                    let n = needed(w, h, st, 4).filter(|_| valid(w, h, st, 4)).unwrap_or(64);
+                    vec![s.seed; n]
+                });
+                ids.push(id);
+                bufs.push(buf);
+                strides.push(st);
+            }
+            let ptrs: Vec<*const u8> =
+                bufs.iter().map(|b| b.as_ref().map_or(ptr::null(), |b| b.as_ptr())).collect();
+            let mut out = vec![0xa5u8; len];
+            let untouched = tileredact_warp_report { missing: 777, ..Default::default() };
+            let mut rep = untouched;
+            let rep_ptr = if report { &mut rep as *mut _ } else { ptr::null_mut() };
+            // SAFETY: the arrays hold `ids.len()` elements; each pixel buffer and `out` hold
+            // what the arguments need, or the arguments are refused before they are read.
+            let r = not_panic(unsafe {
+                tileredact_warp_tile(
+                    z,
+                    x,
+                    y,
+                    direction,
+                    filter,
+                    ids.as_ptr(),
+                    ptrs.as_ptr(),
+                    strides.as_ptr(),
+                    ids.len(),
+                    out.as_mut_ptr(),
+                    w,
+                    h,
+                    stride,
+                    rep_ptr,
+                )
+            });
+            if r != tileredact_result::Ok {
+                assert!(out.iter().all(|b| *b == 0xa5), "out written on failure {r:?}");
+                assert_eq!(rep, untouched, "report written on failure");
+            } else {
+                let row = 4 * w as usize;
+                for r in out.chunks(stride) {
+                    assert!(r[row..].iter().all(|b| *b == 0xa5), "padding written");
+                }
+                if report {
+                    assert!(rep.missing != 777 && rep.outside_region <= 1);
+                }
             }
         }
     }

@@ -379,6 +379,59 @@ pub fn decode_rgba(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32)> {
     Ok((d.rgba, d.width, d.height))
 }
 
+/// How an encoded tile was encoded (format, colour model, JPEG quality and subsampling,
+/// WebP lossiness), to encode other pixels the same way: what the redactor does with the
+/// tiles it changes, for tools that re-sample tiles (the warp of a whole archive). Comes from
+/// [`decode_rgba_with_encoding`].
+///
+/// ```
+/// use tileredact::{Policy, Redactor, TileFormat, TileId, TileSize, ZoneSet, decode_rgba_with_encoding};
+///
+/// let redactor = Redactor::new(ZoneSet::from_zones(Vec::new()), &Policy::default(), None).unwrap();
+/// let jpeg = redactor
+///     .fully_redacted_tile(TileId::new(3, 1, 2).unwrap(), TileSize::S256, TileFormat::Jpeg)
+///     .unwrap();
+/// let (rgba, w, h, enc) = decode_rgba_with_encoding(&jpeg).unwrap();
+/// assert_eq!((enc.format(), enc.quality()), (TileFormat::Jpeg, Some(90)));
+/// let again = enc.encode(&rgba, w, h).unwrap();
+/// assert_eq!(TileFormat::detect(&again), Some(TileFormat::Jpeg));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TileEncoding(EncodeHints);
+
+impl TileEncoding {
+    /// The format the pixels are encoded in.
+    pub fn format(self) -> TileFormat {
+        self.0.format
+    }
+
+    /// The lossy quality 1..=100 (estimated from the input), or `None` for lossless formats.
+    pub fn quality(self) -> Option<u8> {
+        (!self.0.lossless).then_some(self.0.quality)
+    }
+
+    /// Encodes tight straight-alpha RGBA8 pixels (`width * height * 4` bytes) this way, into
+    /// a fresh buffer with no metadata. JPEG has no alpha: the colour channels are written
+    /// as they are, whatever the alpha (composite first if that matters). PNG and WebP add
+    /// an alpha channel when a pixel needs it.
+    ///
+    /// # Errors
+    /// [`Error::BufferSize`] if `rgba` has the wrong length, [`Error::InvalidParameter`] for
+    /// a zero size, [`Error::Encode`] if the encoder fails.
+    pub fn encode(self, rgba: &[u8], width: u32, height: u32) -> Result<Vec<u8>> {
+        encode(rgba, width, height, &self.0)
+    }
+}
+
+/// [`decode_rgba`], plus how the tile was encoded ([`TileEncoding`]).
+///
+/// # Errors
+/// As [`decode_rgba`].
+pub fn decode_rgba_with_encoding(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32, TileEncoding)> {
+    let d = decode(bytes)?;
+    Ok((d.rgba, d.width, d.height, TileEncoding(d.hints)))
+}
+
 /// Encodes tight straight-alpha RGBA8 pixels as `hints` say, into a fresh buffer with no
 /// metadata and nothing after the image's end.
 ///

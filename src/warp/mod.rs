@@ -156,6 +156,21 @@ fn tile_class(grid: &WorldGrid, target: TileId) -> RectClass {
     rect_class(grid, ox, oy, ox + s, oy + s)
 }
 
+/// Whether tile `target` is wholly outside the GCJ-02 region (with a margin of 0.1 degree,
+/// more than any offset): then [`warp_tile`] in either direction returns the source tile with
+/// the same address (`outside_region` in its report), so a tool can copy it without decoding.
+///
+/// ```
+/// use tileredact::{TileId, outside_warp_region};
+///
+/// assert!(!outside_warp_region(TileId::containing(116.404, 39.915, 12).unwrap())); // Beijing
+/// assert!(outside_warp_region(TileId::containing(-77.3, 25.0, 12).unwrap())); // Bahamas
+/// ```
+pub fn outside_warp_region(target: TileId) -> bool {
+    let grid = WorldGrid::new(target.z(), TileSize::S256).expect("a valid tile's zoom");
+    tile_class(&grid, target) == RectClass::Outside
+}
+
 /// The source tiles whose pixels the target tile needs, with the support of every filter
 /// (bicubic: 2 pixels), sorted, without duplicates; the world wraps in x. The same set for
 /// 256- and 512-pixel tiles (computed at 256 with the margins of both).
