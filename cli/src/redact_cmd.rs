@@ -1,9 +1,11 @@
 //! `tileredact redact`: redact a whole tile archive (MBTiles, PMTiles or a folder) into a new
 //! one.
 //!
-//! The input is read in batches of [`BATCH`] tiles, handed to a worker thread that redacts
-//! each batch in parallel (rayon), then to a writer thread; reading, redaction and writing
-//! overlap, and at most two batches wait between stages, so memory stays bounded. Clear
+//! The input is read in batches of [`BATCH`] tiles; each batch is a rayon job of its own
+//! (redacted in parallel, with no barrier between batches) and a writer thread writes the
+//! results in input order, so the output's rows are in the input's order. Reading,
+//! redaction and writing overlap, and at most [`IN_FLIGHT`] batches are ahead of the
+//! writer, so memory stays bounded. Clear
 //! tiles are copied as the same bytes without being decoded. The output is published only
 //! when complete (see [`crate::archive`]).
 
@@ -21,6 +23,9 @@ use crate::report::{Counts, FailedTile, MAX_FAILED_LISTED, Provenance, RunReport
 
 /// Tiles read, redacted and written at a time.
 pub const BATCH: usize = 512;
+
+/// Batches read ahead of the writer (being redacted or waiting to be written).
+const IN_FLIGHT: usize = 4;
 
 /// The zones, policy and key options shared by `redact` and `verify`.
 #[derive(Debug, Clone, clap::Args)]
@@ -278,64 +283,67 @@ pub fn run_redact(args: &RedactArgs) -> Result<(), String> {
         provenance,
         elapsed_s: 0.0,
     };
-    // Three stages overlap: this thread reads batches, a worker thread redacts each batch
-    // in parallel (rayon) and keeps the counts, a writer thread writes; at most two batches
-    // wait between stages, so memory stays bounded whatever the archive's size.
-    let (to_worker, inbox) = std::sync::mpsc::sync_channel::<Vec<Tile>>(2);
-    let (to_writer, batches) = std::sync::mpsc::sync_channel::<(Vec<Tile>, Vec<Outcome>)>(2);
+    // This thread reads batches and hands each to the rayon pool as a job of its own (no
+    // barrier between batches: the pool works on the next batches while one is written); a
+    // writer thread takes the batches' results in input order, counts and writes them. At
+    // most `IN_FLIGHT` batches wait for the writer, so memory stays bounded whatever the
+    // archive's size.
+    type Done = (Vec<Tile>, Vec<Outcome>);
+    let (to_writer, batches) =
+        std::sync::mpsc::sync_channel::<std::sync::mpsc::Receiver<Done>>(IN_FLIGHT);
     let (mut writer, mut report) = std::thread::scope(
         |scope| -> Result<(Box<dyn TileWriter>, RunReport), String> {
-            let writing = scope.spawn(move || -> Result<Box<dyn TileWriter>, String> {
-                for (tiles, outcomes) in batches {
-                    let out: Vec<(TileId, &[u8])> = tiles
-                        .iter()
-                        .zip(&outcomes)
-                        .map(|(t, o)| match o {
-                            Outcome::Copied => (t.id, &t.data[..]),
-                            Outcome::Redacted(b, _) | Outcome::Failed(b, _) => (t.id, &b[..]),
-                        })
-                        .collect();
-                    writer.put_tiles(&out)?;
-                }
-                Ok(writer)
-            });
-            let (redactor, pool, bar) = (&redactor, &pool, &bar);
             let input_path = args.input.clone();
             let strict = args.strict;
-            let working = scope.spawn(move || -> Result<RunReport, String> {
-                let mut report = report;
-                for tiles in inbox {
-                    let outcomes: Vec<Outcome> = pool.install(|| {
-                        tiles
+            let bar = &bar;
+            let writing = scope.spawn(
+                move || -> Result<(Box<dyn TileWriter>, RunReport), String> {
+                    let mut report = report;
+                    for done in batches {
+                        // A batch whose job died (a panic outside `redact_tile`) has no result.
+                        let (tiles, outcomes) = done
+                            .recv()
+                            .map_err(|_| "the redaction of a batch failed".to_string())?;
+                        count(&mut report, &tiles, &outcomes, strict, &input_path)?;
+                        let out: Vec<(TileId, &[u8])> = tiles
+                            .iter()
+                            .zip(&outcomes)
+                            .map(|(t, o)| match o {
+                                Outcome::Copied => (t.id, &t.data[..]),
+                                Outcome::Redacted(b, _) | Outcome::Failed(b, _) => (t.id, &b[..]),
+                            })
+                            .collect();
+                        writer.put_tiles(&out)?;
+                        bar.inc(tiles.len() as u64);
+                    }
+                    Ok((writer, report))
+                },
+            );
+            let redactor = &redactor;
+            // A closed channel means the writer stopped: its error is reported below.
+            let read = pool.in_place_scope(|jobs| {
+                reader.for_each_batch(BATCH, &mut |tiles: Vec<Tile>| {
+                    let (done, result) = std::sync::mpsc::sync_channel::<Done>(1);
+                    to_writer
+                        .send(result)
+                        .map_err(|_| "the output writer stopped".to_string())?;
+                    jobs.spawn(move |_| {
+                        let outcomes: Vec<Outcome> = tiles
                             .par_iter()
                             .map(|t| redact_tile(redactor, t, fallback, size))
-                            .collect()
+                            .collect();
+                        // The writer may have stopped: its error is reported below.
+                        let _ = done.send((tiles, outcomes));
                     });
-                    count(&mut report, &tiles, &outcomes, strict, &input_path)?;
-                    bar.inc(tiles.len() as u64);
-                    // A closed channel means the writer failed: its error is reported below.
-                    to_writer
-                        .send((tiles, outcomes))
-                        .map_err(|_| "the output writer stopped".to_string())?;
-                }
-                Ok(report)
+                    Ok(())
+                })
             });
-            // A closed channel means the worker stopped: its error is reported below.
-            let read = reader.for_each_batch(BATCH, &mut |tiles: Vec<Tile>| {
-                to_worker
-                    .send(tiles)
-                    .map_err(|_| "the redaction stopped".to_string())
-            });
-            drop(to_worker);
-            let worked = working
-                .join()
-                .map_err(|_| "the redaction panicked".to_string())?;
+            drop(to_writer);
             let written = writing
                 .join()
                 .map_err(|_| "the output writer panicked".to_string())?;
-            // The first stage's own error first (a send failure only echoes a later one).
-            let writer = written?;
-            let report = worked?;
+            // The writer's own error first (a send failure only echoes it).
+            let (writer, report) = written?;
             read?;
             Ok((writer, report))
         },
