@@ -445,3 +445,46 @@ fn an_undecodable_source_is_listed_and_read_as_missing() {
         "its own pixels are missing"
     );
 }
+
+/// JPEG has no alpha: the pixels a JPEG tile takes from a missing source come out black. A
+/// lone mid-grey JPEG tile at z15 over Beijing (the offset there is over half a tile, so most
+/// of the output reads the missing neighbours): every output pixel is the grey of the source,
+/// black, or on the short bilinear edge between them, and both regions are large.
+#[test]
+fn jpeg_pixels_from_missing_sources_are_black() {
+    let dir = tmp_dir("warp-jpeg-missing");
+    let grey = vec![128u8; 256 * 256 * 3];
+    let mut jpeg = Vec::new();
+    jpeg_encoder::Encoder::new(&mut jpeg, 90)
+        .encode(&grey, 256, 256, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    let id = TileId::containing(116.40, 39.91, 15).unwrap();
+    let input = dir.join("lone.mbtiles");
+    write_mbtiles(&input, &[(id, jpeg)], false);
+    let output = dir.join("out.mbtiles");
+    let out = warp(&input, &output, &["--to", "gcj02", "-q"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let warped = read_mbtiles(&output);
+    assert_eq!(warped.keys().copied().collect::<Vec<_>>(), vec![id]);
+    assert_eq!(TileFormat::detect(&warped[&id]), Some(TileFormat::Jpeg));
+    let px = rgba(&warped[&id]);
+    let (mut black, mut source, mut between) = (0usize, 0usize, 0usize);
+    for p in px.chunks_exact(4) {
+        let near = |v: u8| p[..3].iter().all(|&c| c.abs_diff(v) <= 6);
+        if near(0) {
+            black += 1;
+        } else if near(128) {
+            source += 1;
+        } else {
+            between += 1;
+        }
+    }
+    assert_eq!(black + source + between, 256 * 256);
+    assert!(black > 20_000, "only {black} black pixels");
+    assert!(source > 10_000, "only {source} pixels from the source");
+    // The bilinear edge (one or two pixels wide) plus JPEG ringing along it.
+    assert!(
+        between < 4_000,
+        "{between} pixels neither black nor the source's grey"
+    );
+}
