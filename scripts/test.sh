@@ -14,8 +14,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "tools"
 scripts/install-tools.sh
 
-step "cargo fmt --check"
+step "cargo fmt --check (the workspace, and fuzz/, a workspace of its own)"
 cargo fmt --all -- --check
+(cd fuzz && cargo fmt --all -- --check)
 
 step "cargo clippy --all-targets --all-features -- -D warnings"
 cargo clippy --locked --workspace --all-targets --all-features -- -D warnings

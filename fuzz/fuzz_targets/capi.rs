@@ -45,15 +45,46 @@ const MAX_BYTES: usize = 8 << 20;
 
 #[derive(Arbitrary, Debug)]
 enum Call {
-    Status { tile: Tile },
-    Mask { tile: Tile, kind: u32, geometry: Geometry },
-    Rgba { tile: Tile, flags: u32, geometry: Geometry },
-    Encoded { tile: Tile, bytes: Vec<u8> },
-    Coords { from: u32, to: u32, region: u32, points: Vec<(f64, f64)> },
-    Points { points: Vec<(f64, f64)> },
-    Zones { text: Vec<u8> },
-    Message { code: u32, len: u8 },
-    WarpRequired { tile: Tile, beijing: bool, direction: u32, capacity: u8, null_out: bool },
+    Status {
+        tile: Tile,
+    },
+    Mask {
+        tile: Tile,
+        kind: u32,
+        geometry: Geometry,
+    },
+    Rgba {
+        tile: Tile,
+        flags: u32,
+        geometry: Geometry,
+    },
+    Encoded {
+        tile: Tile,
+        bytes: Vec<u8>,
+    },
+    Coords {
+        from: u32,
+        to: u32,
+        region: u32,
+        points: Vec<(f64, f64)>,
+    },
+    Points {
+        points: Vec<(f64, f64)>,
+    },
+    Zones {
+        text: Vec<u8>,
+    },
+    Message {
+        code: u32,
+        len: u8,
+    },
+    WarpRequired {
+        tile: Tile,
+        beijing: bool,
+        direction: u32,
+        capacity: u8,
+        null_out: bool,
+    },
     WarpTile {
         tile: Tile,
         beijing: bool,
@@ -132,7 +163,9 @@ impl Geometry {
 /// Bytes a buffer of this geometry needs, when it is small enough to allocate.
 fn needed(w: u32, h: u32, stride: usize, bpp: usize) -> Option<usize> {
     let row = w as usize * bpp;
-    let n = (h.max(1) as usize - 1).checked_mul(stride)?.checked_add(row)?;
+    let n = (h.max(1) as usize - 1)
+        .checked_mul(stride)?
+        .checked_add(row)?;
     (n <= MAX_BYTES).then_some(n)
 }
 
@@ -154,9 +187,17 @@ libfuzzer_sys::fuzz_target!(|call: Call| {
             let mut status = 99;
             // SAFETY: live handle, valid out-parameter.
             let r = not_panic(unsafe { tileredact_tile_status(redactor, z, x, y, &mut status) });
-            assert!(if r == tileredact_result::Ok { status <= 2 } else { status == 99 });
+            assert!(if r == tileredact_result::Ok {
+                status <= 2
+            } else {
+                status == 99
+            });
         }
-        Call::Mask { tile, kind, geometry } => {
+        Call::Mask {
+            tile,
+            kind,
+            geometry,
+        } => {
             let (z, x, y) = tile.zxy();
             let (w, h, stride) = geometry.get(1);
             let Some(len) = needed(w, h, stride, 1).or((!valid(w, h, stride, 1)).then_some(16))
@@ -170,14 +211,24 @@ libfuzzer_sys::fuzz_target!(|call: Call| {
                 tileredact_tile_mask(redactor, z, x, y, kind, out.as_mut_ptr(), w, h, stride)
             });
             if r != tileredact_result::Ok {
-                assert!(out.iter().all(|b| *b == 0xa5), "mask written on failure {r:?}");
+                assert!(
+                    out.iter().all(|b| *b == 0xa5),
+                    "mask written on failure {r:?}"
+                );
             } else {
                 for row in out.chunks(stride) {
-                    assert!(row[w as usize..].iter().all(|b| *b == 0xa5), "padding written");
+                    assert!(
+                        row[w as usize..].iter().all(|b| *b == 0xa5),
+                        "padding written"
+                    );
                 }
             }
         }
-        Call::Rgba { tile, flags, geometry } => {
+        Call::Rgba {
+            tile,
+            flags,
+            geometry,
+        } => {
             let (z, x, y) = tile.zxy();
             let (w, h, stride) = geometry.get(4);
             let Some(len) = needed(w, h, stride, 4).or((!valid(w, h, stride, 4)).then_some(64))
@@ -216,7 +267,12 @@ libfuzzer_sys::fuzz_target!(|call: Call| {
                 assert_eq!(out, ptr::dangling_mut(), "out written on failure");
             }
         }
-        Call::Coords { from, to, region, points } => {
+        Call::Coords {
+            from,
+            to,
+            region,
+            points,
+        } => {
             let (mut lon, mut lat): (Vec<f64>, Vec<f64>) = points.into_iter().unzip();
             let (lon0, lat0) = (lon.clone(), lat.clone());
             // SAFETY: two separate arrays of `lon.len()` doubles.
@@ -231,8 +287,12 @@ libfuzzer_sys::fuzz_target!(|call: Call| {
                 )
             });
             if r != tileredact_result::Ok {
-                let same = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
-                assert!(same(&lon, &lon0) && same(&lat, &lat0), "points changed on failure");
+                let same =
+                    |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+                assert!(
+                    same(&lon, &lon0) && same(&lat, &lat0),
+                    "points changed on failure"
+                );
             }
         }
         Call::Points { points } => {
@@ -251,7 +311,10 @@ libfuzzer_sys::fuzz_target!(|call: Call| {
             if r == tileredact_result::Ok {
                 assert!(actions.iter().all(|a| *a <= TILEREDACT_POINT_MOVED));
             } else {
-                assert!(actions.iter().all(|a| *a == 0xee), "actions written on failure");
+                assert!(
+                    actions.iter().all(|a| *a == 0xee),
+                    "actions written on failure"
+                );
             }
         }
         Call::Zones { text } => {
@@ -280,26 +343,55 @@ libfuzzer_sys::fuzz_target!(|call: Call| {
                 assert_eq!(buf[end], 0, "NUL-terminated");
             }
         }
-        Call::WarpRequired { tile, beijing, direction, capacity, null_out } => {
-            let (z, x, y) = if beijing { tile.zxy_near(116.4, 39.9) } else { tile.zxy() };
+        Call::WarpRequired {
+            tile,
+            beijing,
+            direction,
+            capacity,
+            null_out,
+        } => {
+            let (z, x, y) = if beijing {
+                tile.zxy_near(116.4, 39.9)
+            } else {
+                tile.zxy()
+            };
             let cap = usize::from(capacity % 16);
             let mut ids = vec![tileredact_tile_id { z: 99, x: 0, y: 0 }; cap];
             let mut n = 12345usize;
-            let out = if null_out { ptr::null_mut() } else { ids.as_mut_ptr() };
+            let out = if null_out {
+                ptr::null_mut()
+            } else {
+                ids.as_mut_ptr()
+            };
             // SAFETY: `ids` holds `cap` elements (or NULL is passed).
             let r = not_panic(unsafe {
                 tileredact_warp_required_tiles(z, x, y, direction, out, cap, &mut n)
             });
             let written = ids.iter().filter(|t| t.z != 99).count();
             if r == tileredact_result::Ok {
-                assert!(n >= 1 && (cap == 0 || written == n), "n {n}, written {written}");
+                assert!(
+                    n >= 1 && (cap == 0 || written == n),
+                    "n {n}, written {written}"
+                );
                 assert!(ids.iter().take(n.min(cap)).all(|t| t.z == z));
             } else {
                 assert_eq!((n, written), (12345, 0), "written on failure {r:?}");
             }
         }
-        Call::WarpTile { tile, beijing, direction, filter, geometry, sources, report } => {
-            let (z, x, y) = if beijing { tile.zxy_near(116.4, 39.9) } else { tile.zxy() };
+        Call::WarpTile {
+            tile,
+            beijing,
+            direction,
+            filter,
+            geometry,
+            sources,
+            report,
+        } => {
+            let (z, x, y) = if beijing {
+                tile.zxy_near(116.4, 39.9)
+            } else {
+                tile.zxy()
+            };
             let (w, h, stride) = geometry.get(4);
             let Some(len) = needed(w, h, stride, 4).or((!valid(w, h, stride, 4)).then_some(64))
             else {
@@ -310,7 +402,15 @@ libfuzzer_sys::fuzz_target!(|call: Call| {
             let mut n = 0;
             // SAFETY: `need` holds 64 elements.
             let rq = unsafe {
-                tileredact_warp_required_tiles(z, x, y, direction % 2, need.as_mut_ptr(), 64, &mut n)
+                tileredact_warp_required_tiles(
+                    z,
+                    x,
+                    y,
+                    direction % 2,
+                    need.as_mut_ptr(),
+                    64,
+                    &mut n,
+                )
             };
             need.truncate(if rq == tileredact_result::Ok { n } else { 0 });
             let mut ids = Vec::new();
@@ -325,19 +425,30 @@ libfuzzer_sys::fuzz_target!(|call: Call| {
                 let st = (4 * w as i64 + i64::from(s.stride_delta % 64)).max(0) as usize;
                 // As large as the arguments say, or small when they are refused first.
                 let buf = (!s.missing).then(|| {
-                    let n = needed(w, h, st, 4).filter(|_| valid(w, h, st, 4)).unwrap_or(64);
+                    let n = needed(w, h, st, 4)
+                        .filter(|_| valid(w, h, st, 4))
+                        .unwrap_or(64);
                     vec![s.seed; n]
                 });
                 ids.push(id);
                 bufs.push(buf);
                 strides.push(st);
             }
-            let ptrs: Vec<*const u8> =
-                bufs.iter().map(|b| b.as_ref().map_or(ptr::null(), |b| b.as_ptr())).collect();
+            let ptrs: Vec<*const u8> = bufs
+                .iter()
+                .map(|b| b.as_ref().map_or(ptr::null(), |b| b.as_ptr()))
+                .collect();
             let mut out = vec![0xa5u8; len];
-            let untouched = tileredact_warp_report { missing: 777, ..Default::default() };
+            let untouched = tileredact_warp_report {
+                missing: 777,
+                ..Default::default()
+            };
             let mut rep = untouched;
-            let rep_ptr = if report { &mut rep as *mut _ } else { ptr::null_mut() };
+            let rep_ptr = if report {
+                &mut rep as *mut _
+            } else {
+                ptr::null_mut()
+            };
             // SAFETY: the arrays hold `ids.len()` elements; each pixel buffer and `out` hold
             // what the arguments need, or the arguments are refused before they are read.
             let r = not_panic(unsafe {
@@ -359,7 +470,10 @@ libfuzzer_sys::fuzz_target!(|call: Call| {
                 )
             });
             if r != tileredact_result::Ok {
-                assert!(out.iter().all(|b| *b == 0xa5), "out written on failure {r:?}");
+                assert!(
+                    out.iter().all(|b| *b == 0xa5),
+                    "out written on failure {r:?}"
+                );
                 assert_eq!(rep, untouched, "report written on failure");
             } else {
                 let row = 4 * w as usize;

@@ -76,7 +76,11 @@ libfuzzer_sys::fuzz_target!(|input: Input| {
             "pixel {i}: coverage {c} but not touched"
         );
     }
-    if taken.iter().flatten().all(|p| p.iter().all(|&v| oracle_friendly(v))) {
+    if taken
+        .iter()
+        .flatten()
+        .all(|p| p.iter().all(|&v| oracle_friendly(v)))
+    {
         let meets = oracle::meeting_mask(&taken, window, 0.0);
         for (i, (&m, &t)) in meets.as_bytes().iter().zip(touched.as_bytes()).enumerate() {
             assert!(
