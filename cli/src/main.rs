@@ -15,6 +15,7 @@ mod output;
 mod plan_cmd;
 mod redact_cmd;
 mod report;
+mod run;
 mod tile_cmd;
 mod verify_cmd;
 mod warp_cmd;

@@ -10,7 +10,6 @@
 //! when complete (see [`crate::archive`]).
 
 use std::borrow::Cow;
-use std::io::IsTerminal;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -243,30 +242,8 @@ pub fn run_redact(args: &RedactArgs) -> Result<(), String> {
     let total = reader.count()?;
     let mut writer = archive::create_writer(&args.output, out_format, args.scheme, fallback)?;
 
-    let pool = {
-        let mut b = rayon::ThreadPoolBuilder::new();
-        if let Some(n) = args.threads {
-            if n == 0 {
-                return Err("--threads: expected at least 1".into());
-            }
-            b = b.num_threads(n);
-        }
-        b.build()
-            .map_err(|e| format!("cannot start the worker threads: {e}"))?
-    };
-    let bar = if !args.quiet && std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(total);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:40}] {pos}/{len} tiles ({per_sec}, eta {eta})",
-            )
-            .expect("a valid template")
-            .progress_chars("=> "),
-        );
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let pool = crate::run::worker_pool(args.threads)?;
+    let bar = crate::run::progress_bar(args.quiet, total);
 
     let report = RunReport {
         input: args.input.display().to_string(),
@@ -361,18 +338,7 @@ pub fn run_redact(args: &RedactArgs) -> Result<(), String> {
     writer.put_metadata(&meta)?;
     // The report file first: a run whose report cannot be written leaves no output.
     report.elapsed_s = start.elapsed().as_secs_f64();
-    let report_file = match &args.report {
-        Some(p) => {
-            use std::io::Write;
-            let mut f = crate::output::AtomicFile::create(p)?;
-            let text = serde_json::to_string_pretty(&report).expect("serialisable");
-            f.write_all(text.as_bytes())
-                .and_then(|()| f.write_all(b"\n"))
-                .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
-            Some(f)
-        }
-        None => None,
-    };
+    let report_file = crate::run::report_file(args.report.as_deref(), &report)?;
     writer.finish()?;
     if let Some(f) = report_file {
         f.commit()?;
