@@ -41,6 +41,17 @@ pub fn fill(
     crate::ops::fill::fill_with(arch(level), &mut view(px, w, h, stride), target, rgba);
 }
 
+/// The frame of the operator benches: a z18 tile at the world origin.
+fn frame_z18<'a>(key: &'a RedactionKey, forbidden: &'a [u8]) -> OpFrame<'a> {
+    OpFrame {
+        origin: (0, 0),
+        z: 18,
+        tile_px: 256,
+        key,
+        forbidden,
+    }
+}
+
 /// `inpaint` (grain `grain`, fallback `color`) of the target pixels, reading only pixels
 /// where `forbidden` is 0.
 #[allow(clippy::too_many_arguments)]
@@ -55,13 +66,7 @@ pub fn inpaint(
     color: [u8; 3],
 ) {
     let key = RedactionKey::from_bytes(key);
-    let frame = OpFrame {
-        origin: (0, 0),
-        z: 18,
-        tile_px: 256,
-        key: &key,
-        forbidden,
-    };
+    let frame = frame_z18(&key, forbidden);
     crate::ops::inpaint::inpaint_with(
         arch(level),
         &mut view(px, w, h, stride),
@@ -86,13 +91,7 @@ pub fn blur(
     color: [u8; 3],
 ) {
     let key = RedactionKey::from_bytes(key);
-    let frame = OpFrame {
-        origin: (0, 0),
-        z: 18,
-        tile_px: 256,
-        key: &key,
-        forbidden,
-    };
+    let frame = frame_z18(&key, forbidden);
     crate::ops::blur::secure_blur_with(
         arch(level),
         &mut view(px, w, h, stride),

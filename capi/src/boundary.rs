@@ -92,19 +92,7 @@ pub(crate) unsafe fn slice<'a, T>(
     ptr: *const T,
     len: usize,
 ) -> Result<&'a [T], Failure> {
-    if ptr.is_null() {
-        return Err(Failure::null(function, name));
-    }
-    if !ptr.is_aligned() {
-        return Err(Failure::new(
-            tileredact_result::InvalidParameter,
-            format!(
-                "{function}: argument `{name}` is not aligned to {} bytes",
-                align_of::<T>()
-            ),
-        ));
-    }
-    check_len::<T>(function, name, len)?;
+    check_ptr(function, name, ptr, len)?;
     // SAFETY: non-NULL and aligned (checked), `len * size_of::<T>()` fits in isize (checked),
     // valid for reads and not written for the call (caller).
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
@@ -123,6 +111,15 @@ pub(crate) unsafe fn slice_mut<'a, T>(
     ptr: *mut T,
     len: usize,
 ) -> Result<&'a mut [T], Failure> {
+    check_ptr(function, name, ptr.cast_const(), len)?;
+    // SAFETY: non-NULL and aligned (checked), `len * size_of::<T>()` fits in isize (checked),
+    // valid and unaliased for the call (caller).
+    Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
+}
+
+/// Refuses a NULL or misaligned pointer and a length too large for any buffer (the checks
+/// of [`slice`] and [`slice_mut`]).
+fn check_ptr<T>(function: &str, name: &str, ptr: *const T, len: usize) -> Result<(), Failure> {
     if ptr.is_null() {
         return Err(Failure::null(function, name));
     }
@@ -136,9 +133,7 @@ pub(crate) unsafe fn slice_mut<'a, T>(
         ));
     }
     check_len::<T>(function, name, len)?;
-    // SAFETY: non-NULL and aligned (checked), `len * size_of::<T>()` fits in isize (checked),
-    // valid and unaliased for the call (caller).
-    Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
+    Ok(())
 }
 
 /// Refuses a length whose byte size does not fit in `isize` (no real buffer is that large).
