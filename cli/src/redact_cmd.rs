@@ -1,23 +1,34 @@
 //! `tileredact redact`: redact a whole tile archive (MBTiles, PMTiles or a folder) into a new
 //! one.
 //!
-//! The input is read in batches of [`BATCH`] tiles; each batch is a rayon job of its own
-//! (redacted in parallel, with no barrier between batches) and a writer thread writes the
-//! results in input order, so the output's rows are in the input's order. Reading,
-//! redaction and writing overlap, and at most [`IN_FLIGHT`] batches are ahead of the
-//! writer, so memory stays bounded. Clear
-//! tiles are copied as the same bytes without being decoded. The output is published only
-//! when complete (see [`crate::archive`]).
+//! Two routes, the same tiles:
+//!
+//! * **MBTiles to MBTiles** (a plain `tiles` table, the common case): SQLite copies the rows
+//!   the planner finds clear straight from the input file into the output, on one thread,
+//!   then indexes and flushes them; meanwhile the reached tiles, found from their addresses
+//!   alone, go through the pipeline below into a second temporary file, appended at the end.
+//!   Clear tiles are never decoded nor even handed to Rust.
+//! * **Any other pair of formats**: the pipeline over every tile. The input is read in
+//!   batches of [`BATCH`] tiles; each batch is a rayon job of its own (redacted in parallel,
+//!   with no barrier between batches) and a writer thread writes the results in input
+//!   order. Reading, redaction and writing overlap, and at most [`IN_FLIGHT`] batches are
+//!   ahead of the writer, so memory stays bounded. Clear tiles are copied as the same bytes
+//!   without being decoded.
+//!
+//! The output is published only when complete (see [`crate::archive`]).
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use rayon::prelude::*;
 use tileredact::{Policy, Redactor, TileFormat, TileId, TilePlan, TileReport, TileSize};
 
-use crate::archive::{self, ArchiveFormat, Scheme, Tile, TileWriter};
+use crate::archive::{self, ArchiveFormat, MbtilesReader, MbtilesWriter, Scheme, Tile, TileWriter};
 use crate::report::{Counts, FailedTile, MAX_FAILED_LISTED, Provenance, RunReport};
 
 /// Tiles read, redacted and written at a time.
@@ -203,6 +214,170 @@ fn count(
     Ok(())
 }
 
+/// Where a reader hands its batches.
+type Sink<'a> = dyn FnMut(Vec<Tile>) -> Result<(), String> + 'a;
+
+/// What every batch of a run needs.
+struct Run<'a> {
+    pool: &'a rayon::ThreadPool,
+    redactor: &'a Arc<Redactor>,
+    fallback: TileFormat,
+    size: TileSize,
+    strict: bool,
+    input: &'a Path,
+    bar: &'a indicatif::ProgressBar,
+}
+
+/// The error of a part of a run stopped because another part failed (that part's error is
+/// the one reported).
+const STOPPED: &str = "stopped: another part of the run failed";
+
+impl Run<'_> {
+    /// Redacts the batches `read` hands out and writes them with `writer`, counting them in
+    /// `report`: this thread reads batches and hands each to the rayon pool as a job of its
+    /// own (no barrier between batches: the pool works on the next batches while one is
+    /// written); a writer thread takes the batches' results in input order, counts and
+    /// writes them. At most [`IN_FLIGHT`] batches wait for the writer, so memory stays
+    /// bounded whatever the archive's size.
+    fn pipeline(
+        &self,
+        read: &mut dyn FnMut(&mut Sink<'_>) -> Result<(), String>,
+        writer: &mut dyn TileWriter,
+        report: &mut RunReport,
+    ) -> Result<(), String> {
+        type Done = (Vec<Tile>, Vec<Outcome>);
+        let (to_writer, batches) =
+            std::sync::mpsc::sync_channel::<std::sync::mpsc::Receiver<Done>>(IN_FLIGHT);
+        std::thread::scope(|scope| -> Result<(), String> {
+            let writing = scope.spawn(move || -> Result<(), String> {
+                for done in batches {
+                    // A batch whose job died (a panic outside `redact_tile`) has no result.
+                    let (tiles, outcomes) = done
+                        .recv()
+                        .map_err(|_| "the redaction of a batch failed".to_string())?;
+                    count(report, &tiles, &outcomes, self.strict, self.input)?;
+                    let out: Vec<(TileId, &[u8])> = tiles
+                        .iter()
+                        .zip(&outcomes)
+                        .map(|(t, o)| match o {
+                            Outcome::Copied => (t.id, &t.data[..]),
+                            Outcome::Redacted(b, _) | Outcome::Failed(b, _) => (t.id, &b[..]),
+                        })
+                        .collect();
+                    writer.put_tiles(&out)?;
+                    self.bar.inc(tiles.len() as u64);
+                }
+                Ok(())
+            });
+            let redactor: &Redactor = self.redactor;
+            let (fallback, size) = (self.fallback, self.size);
+            // A closed channel means the writer stopped: its error is reported below.
+            let read = self.pool.in_place_scope(|jobs| {
+                read(&mut |tiles: Vec<Tile>| {
+                    let (done, result) = std::sync::mpsc::sync_channel::<Done>(1);
+                    to_writer
+                        .send(result)
+                        .map_err(|_| "the output writer stopped".to_string())?;
+                    jobs.spawn(move |_| {
+                        let outcomes: Vec<Outcome> = tiles
+                            .par_iter()
+                            .map(|t| redact_tile(redactor, t, fallback, size))
+                            .collect();
+                        // The writer may have stopped: its error is reported below.
+                        let _ = done.send((tiles, outcomes));
+                    });
+                    Ok(())
+                })
+            });
+            drop(to_writer);
+            let written = writing
+                .join()
+                .map_err(|_| "the output writer panicked".to_string())?;
+            // The writer's own error first (a send failure only echoes it).
+            written?;
+            read
+        })
+    }
+}
+
+/// MBTiles to MBTiles (a plain `tiles` table): SQLite copies the rows the zones do not
+/// reach straight from the input into the output on one thread, while the reached tiles
+/// (found from their addresses alone) are read, redacted by the pool and written to a
+/// second temporary file, appended to the output at the end. The copied rows are never
+/// decoded nor even handed to Rust; the planner decides for every row, on both sides
+/// (the same call, so a row is either copied or redacted, never both nor neither).
+fn redact_mbtiles(
+    run: &Run<'_>,
+    reader: &mut MbtilesReader,
+    writer: &mut MbtilesWriter,
+    output: &Path,
+    report: &mut RunReport,
+) -> Result<(), String> {
+    // The redacted tiles' temporary file, next to the output's (hidden, unique).
+    let mut part = MbtilesWriter::create(output)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    // Rows copied, per zoom.
+    let copied = Arc::new(Mutex::new(BTreeMap::<u8, u64>::new()));
+    let (copy_result, redact_result) = std::thread::scope(|scope| {
+        let copier = {
+            let (redactor, stop, copied) = (run.redactor.clone(), stop.clone(), copied.clone());
+            let bar = run.bar.clone();
+            let input = run.input.to_path_buf();
+            let writer = &mut *writer;
+            scope.spawn(move || {
+                let stop_copy = stop.clone();
+                let result = writer.copy_from(&input, move |id| {
+                    if stop_copy.load(Ordering::Relaxed) {
+                        return Err(STOPPED.to_string());
+                    }
+                    let clear = redactor.plan(id, TileSize::S256) == TilePlan::Clear;
+                    if clear {
+                        let mut c = copied.lock().unwrap_or_else(|p| p.into_inner());
+                        *c.entry(id.z()).or_default() += 1;
+                        bar.inc(1);
+                    }
+                    Ok(clear)
+                });
+                // Index and flush the copied rows while the redaction goes on.
+                let result = result.and_then(|_| writer.index_and_flush());
+                if result.is_err() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                result
+            })
+        };
+        let redactor: &Redactor = run.redactor;
+        let pick = |id: TileId| redactor.plan(id, TileSize::S256) != TilePlan::Clear;
+        let stopped = || stop.load(Ordering::Relaxed).then(|| STOPPED.to_string());
+        let redacted = run.pipeline(
+            &mut |f| reader.for_each_picked_batch(BATCH, &pick, &stopped, f),
+            &mut part,
+            report,
+        );
+        if redacted.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        let copy_result = copier
+            .join()
+            .unwrap_or_else(|_| Err("the copy of the clear tiles panicked".to_string()));
+        (copy_result, redacted)
+    });
+    // The error of the part that failed first (the other one only stopped).
+    match (copy_result, redact_result) {
+        (Ok(_), Ok(())) => {}
+        (Err(e), Err(f)) if e == STOPPED => return Err(f),
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    }
+    for (z, n) in copied.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        let zoom = report.per_zoom.entry(*z).or_default();
+        zoom.read += n;
+        zoom.copied += n;
+        report.totals.read += n;
+        report.totals.copied += n;
+    }
+    writer.append(part)
+}
+
 /// The output format asked for.
 fn output_format(args: &RedactArgs) -> ArchiveFormat {
     args.format
@@ -225,6 +400,7 @@ pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
 pub fn run_redact(args: &RedactArgs) -> Result<(), String> {
     let start = Instant::now();
     let (redactor, provenance) = args.redactor.build()?;
+    let redactor = Arc::new(redactor);
     if same_file(&args.input, &args.output) {
         return Err(format!(
             "{}: the output is the input; write to a new path",
@@ -240,12 +416,11 @@ pub fn run_redact(args: &RedactArgs) -> Result<(), String> {
         _ => TileSize::S256,
     };
     let total = reader.count()?;
-    let mut writer = archive::create_writer(&args.output, out_format, args.scheme, fallback)?;
 
     let pool = crate::run::worker_pool(args.threads)?;
     let bar = crate::run::progress_bar(args.quiet, total);
 
-    let report = RunReport {
+    let mut report = RunReport {
         input: args.input.display().to_string(),
         input_format: reader.format().name().to_string(),
         output: args.output.display().to_string(),
@@ -260,71 +435,32 @@ pub fn run_redact(args: &RedactArgs) -> Result<(), String> {
         provenance,
         elapsed_s: 0.0,
     };
-    // This thread reads batches and hands each to the rayon pool as a job of its own (no
-    // barrier between batches: the pool works on the next batches while one is written); a
-    // writer thread takes the batches' results in input order, counts and writes them. At
-    // most `IN_FLIGHT` batches wait for the writer, so memory stays bounded whatever the
-    // archive's size.
-    type Done = (Vec<Tile>, Vec<Outcome>);
-    let (to_writer, batches) =
-        std::sync::mpsc::sync_channel::<std::sync::mpsc::Receiver<Done>>(IN_FLIGHT);
-    let (mut writer, mut report) = std::thread::scope(
-        |scope| -> Result<(Box<dyn TileWriter>, RunReport), String> {
-            let input_path = args.input.clone();
-            let strict = args.strict;
-            let bar = &bar;
-            let writing = scope.spawn(
-                move || -> Result<(Box<dyn TileWriter>, RunReport), String> {
-                    let mut report = report;
-                    for done in batches {
-                        // A batch whose job died (a panic outside `redact_tile`) has no result.
-                        let (tiles, outcomes) = done
-                            .recv()
-                            .map_err(|_| "the redaction of a batch failed".to_string())?;
-                        count(&mut report, &tiles, &outcomes, strict, &input_path)?;
-                        let out: Vec<(TileId, &[u8])> = tiles
-                            .iter()
-                            .zip(&outcomes)
-                            .map(|(t, o)| match o {
-                                Outcome::Copied => (t.id, &t.data[..]),
-                                Outcome::Redacted(b, _) | Outcome::Failed(b, _) => (t.id, &b[..]),
-                            })
-                            .collect();
-                        writer.put_tiles(&out)?;
-                        bar.inc(tiles.len() as u64);
-                    }
-                    Ok((writer, report))
-                },
-            );
-            let redactor = &redactor;
-            // A closed channel means the writer stopped: its error is reported below.
-            let read = pool.in_place_scope(|jobs| {
-                reader.for_each_batch(BATCH, &mut |tiles: Vec<Tile>| {
-                    let (done, result) = std::sync::mpsc::sync_channel::<Done>(1);
-                    to_writer
-                        .send(result)
-                        .map_err(|_| "the output writer stopped".to_string())?;
-                    jobs.spawn(move |_| {
-                        let outcomes: Vec<Outcome> = tiles
-                            .par_iter()
-                            .map(|t| redact_tile(redactor, t, fallback, size))
-                            .collect();
-                        // The writer may have stopped: its error is reported below.
-                        let _ = done.send((tiles, outcomes));
-                    });
-                    Ok(())
-                })
-            });
-            drop(to_writer);
-            let written = writing
-                .join()
-                .map_err(|_| "the output writer panicked".to_string())?;
-            // The writer's own error first (a send failure only echoes it).
-            let (writer, report) = written?;
-            read?;
-            Ok((writer, report))
-        },
-    )?;
+    let ctx = Run {
+        pool: &pool,
+        redactor: &redactor,
+        fallback,
+        size,
+        strict: args.strict,
+        input: &args.input,
+        bar: &bar,
+    };
+    let mut writer: Box<dyn TileWriter> = match (reader.as_mbtiles(), out_format) {
+        (Some(mb), ArchiveFormat::Mbtiles) if mb.is_plain_table() => {
+            let mut writer = MbtilesWriter::create(&args.output)?;
+            redact_mbtiles(&ctx, mb, &mut writer, &args.output, &mut report)?;
+            Box::new(writer)
+        }
+        _ => {
+            let mut writer =
+                archive::create_writer(&args.output, out_format, args.scheme, fallback)?;
+            ctx.pipeline(
+                &mut |f| reader.for_each_batch(BATCH, f),
+                &mut *writer,
+                &mut report,
+            )?;
+            writer
+        }
+    };
     bar.finish_and_clear();
 
     let mut meta: Vec<(String, String)> = meta

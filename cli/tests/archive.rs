@@ -437,3 +437,160 @@ fn jpeg_sample_is_redacted_and_verified() {
     assert!(v.status.success(), "{}", stderr(&v));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Odd and malformed rows of a plain `tiles` table, through the SQLite copy (MBTiles to
+/// MBTiles) and through the generic pipeline (MBTiles to PMTiles): both routes give the same
+/// tiles or the same error. Text `tile_data` is copied as its bytes and NULL as no bytes; an
+/// integer `tile_data`, an address outside the grid or a tile held twice is an error naming
+/// the file and the row, and leaves no output.
+#[test]
+fn odd_rows_are_copied_or_refused_alike_on_both_routes() {
+    let dir = tmp_dir("archive-rows");
+    let zones = write_zone(&dir);
+    let lib = redactor(&zones);
+    let tiles = generated(&dir);
+    let clear: Vec<TileId> = tiles
+        .iter()
+        .map(|(id, _)| *id)
+        .filter(|id| lib.plan(*id, TileSize::S256) == TilePlan::Clear)
+        .collect();
+    let reached = tiles.len() - clear.len();
+    assert!(clear.len() >= 2 && reached > 0, "{} clear", clear.len());
+    let input = dir.join("in.mbtiles");
+    let set = |sql: &str, id: TileId| {
+        rusqlite::Connection::open(&input)
+            .unwrap()
+            .execute(sql, rusqlite::params![id.z(), id.x(), id.tms_row()])
+            .unwrap();
+    };
+    let routes = [dir.join("out.mbtiles"), dir.join("out.pmtiles")];
+    let read = |p: &Path| -> std::collections::BTreeMap<TileId, Vec<u8>> {
+        if p.extension().unwrap() == "mbtiles" {
+            return read_mbtiles(p);
+        }
+        // Back to MBTiles with a zone far away (every tile copied).
+        let far = dir.join("far.geojson");
+        std::fs::write(
+            &far,
+            r#"{"type": "Feature", "properties": {"id": "far"}, "geometry": {"type": "Polygon",
+            "coordinates": [[[-150.0, -40.0], [-149.9, -40.0], [-149.9, -39.9], [-150.0, -40.0]]]}}"#,
+        )
+        .unwrap();
+        let back = dir.join("back.mbtiles");
+        let out = redact(&far, p, &back, &[]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        read_mbtiles(&back)
+    };
+
+    // Text and NULL tile_data on clear tiles: copied as bytes.
+    write_mbtiles(&input, &tiles, false);
+    set(
+        "UPDATE tiles SET tile_data = 'some text' WHERE zoom_level = ?1 AND tile_column = ?2 \
+         AND tile_row = ?3",
+        clear[0],
+    );
+    set(
+        "UPDATE tiles SET tile_data = NULL WHERE zoom_level = ?1 AND tile_column = ?2 \
+         AND tile_row = ?3",
+        clear[1],
+    );
+    let mut outputs = Vec::new();
+    for output in &routes {
+        let report = dir.join("report.json");
+        let out = redact(
+            &zones,
+            &input,
+            output,
+            &["--report", report.to_str().unwrap()],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        assert_eq!(r["totals"]["read"], tiles.len(), "{r}");
+        assert_eq!(r["totals"]["copied"], clear.len(), "{r}");
+        assert_eq!(r["per_zoom"]["12"]["copied"], clear.len(), "{r}");
+        let got = read(output);
+        assert_eq!(got.len(), tiles.len());
+        assert_eq!(got[&clear[0]], b"some text");
+        assert_eq!(got[&clear[1]], b"");
+        outputs.push(got);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    for p in routes.iter().chain([&dir.join("back.mbtiles")]) {
+        std::fs::remove_file(p).unwrap();
+    }
+
+    // Refused rows: each an error naming the file and the row, and no output.
+    let cases: [(&str, &str); 3] = [
+        (
+            "UPDATE tiles SET tile_data = 42 WHERE zoom_level = ?1 AND tile_column = ?2 \
+             AND tile_row = ?3",
+            "tile_data is not a blob",
+        ),
+        (
+            "UPDATE tiles SET zoom_level = 40 WHERE zoom_level = ?1 AND tile_column = ?2 \
+             AND tile_row = ?3",
+            "zoom_level=40",
+        ),
+        (
+            "INSERT INTO tiles SELECT * FROM tiles WHERE zoom_level = ?1 AND tile_column = ?2 \
+             AND tile_row = ?3",
+            "twice",
+        ),
+    ];
+    let mut checked = 0;
+    for (sql, expect) in cases {
+        for id in [
+            clear[0],
+            tiles
+                .iter()
+                .map(|t| t.0)
+                .find(|i| !clear.contains(i))
+                .unwrap(),
+        ] {
+            write_mbtiles(&input, &tiles, false);
+            if expect == "twice" {
+                rusqlite::Connection::open(&input)
+                    .unwrap()
+                    .execute_batch("DROP INDEX tile_index")
+                    .unwrap();
+            }
+            set(sql, id);
+            for output in &routes {
+                let out = redact(&zones, &input, output, &[]);
+                let err = stderr(&out);
+                assert!(
+                    !out.status.success(),
+                    "{sql} at {id} into {}",
+                    output.display()
+                );
+                // A tile held twice shows when the output is indexed: the error names
+                // the tile (and the output).
+                let place = if expect == "twice" {
+                    format!("tile {id} twice")
+                } else {
+                    "in.mbtiles".to_string()
+                };
+                assert!(
+                    err.contains(&place) && err.contains(expect),
+                    "expected {expect:?} and {place:?} in: {err}"
+                );
+                assert!(!output.exists());
+                assert!(
+                    visible_names(&dir).iter().all(|n| !n.starts_with("out")),
+                    "{:?}",
+                    visible_names(&dir)
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 12);
+    let hidden: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".out"))
+        .collect();
+    assert!(hidden.is_empty(), "temporary files left: {hidden:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -124,6 +124,150 @@ impl MbtilesReader {
     fn err(&self, e: impl std::fmt::Display) -> String {
         format!("{}: {e}", self.path.display())
     }
+
+    /// Whether the tiles are a plain rowid table (a `tiles` table, not a view, not `WITHOUT
+    /// ROWID`, with no column shadowing `_rowid_`): what [`MbtilesWriter::copy_from`] and
+    /// [`MbtilesReader::for_each_picked_batch`] need.
+    pub fn is_plain_table(&self) -> bool {
+        if self.layout != Layout::Tiles {
+            return false;
+        }
+        let table: bool = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'tiles' \
+                 COLLATE NOCASE",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .is_ok_and(|n| n == 1);
+        let shadowed: Result<i64, _> = self.conn.query_row(
+            "SELECT count(*) FROM pragma_table_info('tiles') \
+             WHERE name IN ('rowid', '_rowid_', 'oid') COLLATE NOCASE",
+            [],
+            |r| r.get(0),
+        );
+        table
+            && shadowed == Ok(0)
+            && self
+                .conn
+                .prepare("SELECT _rowid_ FROM tiles LIMIT 0")
+                .is_ok()
+    }
+
+    /// Calls `f` with successive batches of at most `batch` of the tiles whose address
+    /// `pick` accepts (a plain table only, see [`MbtilesReader::is_plain_table`]). Only the
+    /// addresses of the other rows are read: one scan of the addresses (SQLite reads them
+    /// from the narrowest index that holds them), then one lookup by rowid per picked tile.
+    /// Stops with `Err(stop)` as soon as `stop()` returns `Some(stop)`.
+    ///
+    /// # Errors
+    /// As [`TileReader::for_each_batch`], or the error of `pick`, `f` or `stop`.
+    pub fn for_each_picked_batch(
+        &mut self,
+        batch: usize,
+        pick: &dyn Fn(TileId) -> bool,
+        stop: &dyn Fn() -> Option<String>,
+        f: &mut dyn FnMut(Vec<Tile>) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let path = self.path.clone();
+        let err = |e: rusqlite::Error| format!("{}: cannot read the tiles: {e}", path.display());
+        let mut ids = self
+            .conn
+            .prepare("SELECT _rowid_, zoom_level, tile_column, tile_row FROM tiles")
+            .map_err(err)?;
+        let mut data = self
+            .conn
+            .prepare("SELECT tile_data FROM tiles WHERE _rowid_ = ?1")
+            .map_err(err)?;
+        let mut rows = ids.query([]).map_err(err)?;
+        let mut tiles = Vec::with_capacity(batch);
+        let mut seen = 0usize;
+        while let Some(row) = rows.next().map_err(err)? {
+            seen += 1;
+            if seen.is_multiple_of(BATCH_CHECK)
+                && let Some(e) = stop()
+            {
+                return Err(e);
+            }
+            let get = |i| {
+                row.get::<_, i64>(i)
+                    .map_err(|e| format!("{}: a tile row is malformed: {e}", path.display()))
+            };
+            let id = tile_id(&path, get(1)?, get(2)?, get(3)?)?;
+            if !pick(id) {
+                continue;
+            }
+            let rowid = get(0)?;
+            let mut found = data.query([rowid]).map_err(err)?;
+            let Some(r) = found.next().map_err(err)? else {
+                return Err(format!(
+                    "{}: tile {id} vanished while being read (is another program writing \
+                     the file?)",
+                    path.display()
+                ));
+            };
+            let data = tile_bytes(&path, id, r.get_ref(0))?;
+            tiles.push(Tile { id, data });
+            if tiles.len() == batch {
+                if let Some(e) = stop() {
+                    return Err(e);
+                }
+                f(std::mem::replace(&mut tiles, Vec::with_capacity(batch)))?;
+            }
+        }
+        if !tiles.is_empty() {
+            f(tiles)?;
+        }
+        Ok(())
+    }
+}
+
+/// Rows between two checks of a `stop` callback.
+const BATCH_CHECK: usize = 4096;
+
+/// The bytes of a `tile_data` value: a blob, text (its bytes) or NULL (no bytes).
+fn tile_bytes(
+    path: &Path,
+    id: TileId,
+    value: rusqlite::Result<rusqlite::types::ValueRef<'_>>,
+) -> Result<Vec<u8>, String> {
+    match value {
+        Ok(rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b)) => {
+            Ok(b.to_vec())
+        }
+        Ok(rusqlite::types::ValueRef::Null) => Ok(Vec::new()),
+        Ok(_) | Err(_) => Err(format!(
+            "{}: tile {id}: tile_data is not a blob",
+            path.display()
+        )),
+    }
+}
+
+/// `path` as an SQLite URI: `file://` and the absolute path, percent-encoded, then `query`
+/// (e.g. `?mode=ro`).
+///
+/// # Errors
+/// A message when the current directory cannot be found (for a relative `path`).
+fn sqlite_uri(path: &Path, query: &str) -> Result<String, String> {
+    use std::fmt::Write as _;
+    let abs = std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut uri = String::from("file://");
+    let bytes = abs.as_os_str().as_encoded_bytes();
+    if bytes.first() != Some(&b'/') {
+        uri.push('/');
+    }
+    for &b in bytes {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                uri.push(char::from(b));
+            }
+            b'\\' if cfg!(windows) => uri.push('/'),
+            _ => write!(uri, "%{b:02X}").expect("writing to a String"),
+        }
+    }
+    uri.push_str(query);
+    Ok(uri)
 }
 
 /// The XYZ address of an MBTiles row (TMS row numbering).
@@ -209,17 +353,7 @@ impl TileReader for MbtilesReader {
                     .map_err(|e| format!("{}: a tile row is malformed: {e}", self.path.display()))
             };
             let id = tile_id(&self.path, get(0)?, get(1)?, get(2)?)?;
-            let data: Vec<u8> = match row.get_ref(3) {
-                Ok(rusqlite::types::ValueRef::Blob(b)) => b.to_vec(),
-                Ok(rusqlite::types::ValueRef::Text(b)) => b.to_vec(),
-                Ok(rusqlite::types::ValueRef::Null) => Vec::new(),
-                Ok(_) | Err(_) => {
-                    return Err(format!(
-                        "{}: tile {id}: tile_data is not a blob",
-                        self.path.display()
-                    ));
-                }
-            };
+            let data = tile_bytes(&self.path, id, row.get_ref(3))?;
             tiles.push(Tile { id, data });
             if tiles.len() == batch {
                 f(std::mem::replace(&mut tiles, Vec::with_capacity(batch)))?;
@@ -229,6 +363,10 @@ impl TileReader for MbtilesReader {
             f(tiles)?;
         }
         Ok(())
+    }
+
+    fn as_mbtiles(&mut self) -> Option<&mut MbtilesReader> {
+        Some(self)
     }
 
     fn get(&self, id: TileId) -> Result<Option<Vec<u8>>, String> {
@@ -262,10 +400,13 @@ impl MbtilesWriter {
     /// A message naming the output.
     pub fn create(path: &Path) -> Result<MbtilesWriter, String> {
         let tmp = temp_path(path)?;
+        // Opened by URI so that `copy_from` and `append` can attach other files by URI
+        // (read-only).
         let conn = Connection::open_with_flags(
-            &tmp,
+            sqlite_uri(&tmp, "")?,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_URI
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
@@ -290,6 +431,168 @@ impl MbtilesWriter {
 
     fn conn(&mut self) -> &mut Connection {
         self.conn.as_mut().expect("open until finish")
+    }
+
+    /// Copies inside SQLite, as the same bytes, every row of the MBTiles file `src` (a
+    /// plain `tiles` table, see [`MbtilesReader::is_plain_table`]; attached read-only) whose
+    /// address `keep` accepts, and returns how many rows were copied. `keep` runs on this
+    /// thread, once per row; its error stops the copy. `tile_data` is written as a blob
+    /// (text as its bytes, NULL as no bytes), as [`TileWriter::put_tiles`] writes it; a value
+    /// of another type is an error naming the tile, and so is an address outside the grid.
+    ///
+    /// # Errors
+    /// A message naming the input or the output and what was wrong.
+    pub fn copy_from(
+        &mut self,
+        src: &Path,
+        keep: impl Fn(TileId) -> Result<bool, String> + Send + 'static,
+    ) -> Result<u64, String> {
+        use rusqlite::functions::FunctionFlags;
+        let uri = sqlite_uri(src, "?mode=ro")?;
+        let (src_keep, src_data) = (src.to_path_buf(), src.to_path_buf());
+        // The first error of a function, reported as is (SQLite would wrap it).
+        let failure = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+        let fail = |slot: std::sync::Arc<std::sync::Mutex<Option<String>>>| {
+            move |e: String| {
+                let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+                if slot.is_none() {
+                    *slot = Some(e);
+                }
+                rusqlite::Error::UserFunctionError("stopped by tileredact".into())
+            }
+        };
+        let (user_keep, user_data) = (fail(failure.clone()), fail(failure.clone()));
+        let out = self.path.clone();
+        let conn = self.conn();
+        let err = |e: rusqlite::Error| format!("cannot copy into {}: {e}", out.display());
+        let flags = FunctionFlags::SQLITE_UTF8;
+        conn.create_scalar_function("tileredact_keep", 3, flags, move |ctx| {
+            let int = |i| match ctx.get_raw(i) {
+                rusqlite::types::ValueRef::Integer(v) => Ok(v),
+                _ => Err(user_keep(format!(
+                    "{}: a tile row is malformed: a tile address is not an integer",
+                    src_keep.display()
+                ))),
+            };
+            let id = tile_id(&src_keep, int(0)?, int(1)?, int(2)?).map_err(&user_keep)?;
+            keep(id).map_err(&user_keep)
+        })
+        .map_err(err)?;
+        conn.create_scalar_function("tileredact_data", 4, flags, move |ctx| {
+            let id =
+                tile_id(&src_data, ctx.get(1)?, ctx.get(2)?, ctx.get(3)?).map_err(&user_data)?;
+            tile_bytes(&src_data, id, Ok(ctx.get_raw(0))).map_err(&user_data)
+        })
+        .map_err(err)?;
+        conn.execute("ATTACH DATABASE ?1 AS tileredact_src", [&uri])
+            .map_err(|e| format!("{}: cannot open as MBTiles: {e}", src.display()))?;
+        let copied = conn.execute(
+            "INSERT INTO main.tiles (zoom_level, tile_column, tile_row, tile_data) \
+             SELECT zoom_level, tile_column, tile_row, \
+             iif(typeof(tile_data) = 'blob', tile_data, \
+             tileredact_data(tile_data, zoom_level, tile_column, tile_row)) \
+             FROM tileredact_src.tiles \
+             WHERE tileredact_keep(zoom_level, tile_column, tile_row)",
+            [],
+        );
+        let detached = conn.execute("DETACH DATABASE tileredact_src", []);
+        for name in ["tileredact_keep", "tileredact_data"] {
+            let _ = conn.remove_function(name, if name == "tileredact_keep" { 3 } else { 4 });
+        }
+        let failed = failure.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let copied = copied.map_err(|e| failed.unwrap_or_else(|| err(e)))?;
+        detached.map_err(err)?;
+        Ok(copied as u64)
+    }
+
+    /// Indexes the tiles written so far (the index every MBTiles reader looks tiles up
+    /// with; later tiles go into it as they are added) and flushes the file to disk, so that
+    /// [`TileWriter::finish`] has little left to do. Done on the copy's thread while the
+    /// redaction goes on, it takes the index and the bulk of the flush off the run's end.
+    ///
+    /// # Errors
+    /// A message naming the output, and the tile the input holds twice if that is why.
+    pub fn index_and_flush(&mut self) -> Result<(), String> {
+        self.index_tiles()?;
+        std::fs::File::open(&self.tmp)
+            .and_then(|f| f.sync_data())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Creates the tile index if it is not there yet.
+    fn index_tiles(&mut self) -> Result<(), String> {
+        let indexed = self.conn().execute_batch(
+            "CREATE UNIQUE INDEX IF NOT EXISTS tile_index \
+             ON tiles (zoom_level, tile_column, tile_row);",
+        );
+        match indexed {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.twice(e, "main.tiles")),
+        }
+    }
+
+    /// The error of a unique constraint on the tiles: names a tile held twice in `table` or
+    /// between `table` and the main table, if there is one.
+    fn twice(&mut self, e: rusqlite::Error, table: &str) -> String {
+        let path = self.path.clone();
+        let found = self
+            .conn()
+            .query_row(
+                &format!(
+                    "SELECT zoom_level, tile_column, tile_row FROM {table} AS t \
+                     GROUP BY zoom_level, tile_column, tile_row \
+                     HAVING count(*) > 1 OR ('{table}' != 'main.tiles' AND EXISTS (\
+                     SELECT 1 FROM main.tiles AS m WHERE m.zoom_level = t.zoom_level \
+                     AND m.tile_column = t.tile_column AND m.tile_row = t.tile_row)) LIMIT 1"
+                ),
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                },
+            )
+            .ok()
+            .map(|(z, x, row)| match tile_id(&path, z, x, row) {
+                Ok(id) => format!("the input holds tile {id} twice"),
+                Err(_) => format!("the input holds tile row {z}/{x}/{row} (TMS) twice"),
+            });
+        self.err(found.unwrap_or_else(|| format!("{e} (the input holds a tile twice)")))
+    }
+
+    /// Adds the tiles written so far by `other` (an unfinished writer, whose temporary
+    /// file is then removed).
+    ///
+    /// # Errors
+    /// A message naming the output.
+    pub fn append(&mut self, other: MbtilesWriter) -> Result<(), String> {
+        let uri = sqlite_uri(&other.tmp, "?mode=ro")?;
+        let out = self.path.clone();
+        let err = |e: rusqlite::Error| format!("cannot write {}: {e}", out.display());
+        let conn = self.conn();
+        conn.execute("ATTACH DATABASE ?1 AS tileredact_part", [&uri])
+            .map_err(err)?;
+        let copied = conn.execute(
+            "INSERT INTO main.tiles (zoom_level, tile_column, tile_row, tile_data) \
+             SELECT zoom_level, tile_column, tile_row, tile_data FROM tileredact_part.tiles",
+            [],
+        );
+        let copied = match copied {
+            Err(e @ rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(self.twice(e, "tileredact_part.tiles"))
+            }
+            other => other.map_err(err),
+        };
+        let conn = self.conn();
+        let detached = conn.execute("DETACH DATABASE tileredact_part", []);
+        copied?;
+        detached.map_err(err)?;
+        drop(other);
+        Ok(())
     }
 
     fn err(&self, e: impl std::fmt::Display) -> String {
@@ -333,16 +636,10 @@ impl TileWriter for MbtilesWriter {
     }
 
     fn finish(mut self: Box<Self>) -> Result<(), String> {
+        self.index_tiles()?;
         self.conn()
-            .execute_batch(
-                "CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row); \
-                 CREATE UNIQUE INDEX name ON metadata (name);",
-            )
-            .map_err(|e| {
-                self.err(format!(
-                    "{e} (the input holds a tile or a metadata name twice)"
-                ))
-            })?;
+            .execute_batch("CREATE UNIQUE INDEX name ON metadata (name);")
+            .map_err(|e| self.err(format!("{e} (the input holds a metadata name twice)")))?;
         let conn = self.conn.take().expect("open until finish");
         conn.close().map_err(|(_, e)| self.err(e))?;
         std::fs::File::open(&self.tmp)

@@ -93,6 +93,10 @@ pub trait TileReader {
     /// # Errors
     /// A message naming the file.
     fn get(&self, id: TileId) -> Result<Option<Vec<u8>>, String>;
+    /// The MBTiles reader behind this one, if it is one (for SQLite-level copies).
+    fn as_mbtiles(&mut self) -> Option<&mut MbtilesReader> {
+        None
+    }
 }
 
 /// Writes an archive all or nothing (on a thread of its own: `Send`).
