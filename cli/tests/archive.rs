@@ -594,3 +594,39 @@ fn odd_rows_are_copied_or_refused_alike_on_both_routes() {
     assert!(hidden.is_empty(), "temporary files left: {hidden:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The SQLite route attaches files by URI: names with spaces, `?`, `#`, `%`, `&` and
+/// non-ASCII letters reach the right files, and the input stays as it was.
+#[test]
+fn odd_file_names_reach_the_right_files() {
+    let dir = tmp_dir("archive-names");
+    let zones = write_zone(&dir);
+    let tiles = generated(&dir);
+    let plain = dir.join("plain.mbtiles");
+    write_mbtiles(&plain, &tiles, false);
+    let want_out = dir.join("want.mbtiles");
+    let out = redact(&zones, &plain, &want_out, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let want = read_mbtiles(&want_out);
+    assert_eq!(want.len(), tiles.len());
+    let odd = dir.join("in ?mode=rw#x%20&é.mbtiles");
+    std::fs::copy(&plain, &odd).unwrap();
+    let before = file_hash(&odd);
+    let output = dir.join("out %41?#.mbtiles");
+    let out = redact(&zones, &odd, &output, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read_mbtiles(&output), want);
+    assert_eq!(file_hash(&odd), before, "the input was modified");
+    // Relative paths too.
+    let out = bin()
+        .current_dir(&dir)
+        .args(["redact", "--zones"])
+        .arg(&zones)
+        .arg("in ?mode=rw#x%20&é.mbtiles")
+        .arg("rel out.mbtiles")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read_mbtiles(&dir.join("rel out.mbtiles")), want);
+    let _ = std::fs::remove_dir_all(&dir);
+}
