@@ -53,8 +53,11 @@ if [[ $smoke -eq 1 ]]; then
             seeds=("seeds/$target")
         fi
         echo "fuzz-build: smoke run of $target for ${seconds}s"
+        # -max_len: libFuzzer would otherwise cap inputs at the size of the largest one in
+        # the corpus, which keeps the multi-call paths (e.g. the warp in `capi`) out of
+        # reach; 8 KiB holds every seed.
         cargo fuzz run "$target" "$corpus" "${seeds[@]}" -- \
-            -max_total_time="$seconds" -print_final_stats=1
+            -max_total_time="$seconds" -max_len=8192 -print_final_stats=1
     done
 fi
 echo "fuzz-build: ok"
