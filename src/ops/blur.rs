@@ -412,10 +412,17 @@ fn hpass<const C: bool>(
     }
 }
 
+/// Where [`blur_rect`] puts its rows (a trait with an always-inlined method, not a closure,
+/// so the code runs with the CPU features of the caller).
+trait Sink {
+    /// Row `y` of the blur, 8.8 pixels of the columns of the blurred rectangle.
+    fn row(&mut self, y: usize, px: &[[u16; 4]]);
+}
+
 /// The blur of a `w x h` RGBA8 image on `rect` (fast path), reading the image from `src`,
 /// a tight copy of its box `reg` (which must hold `rect` grown by `3 (r + 1)`, clipped),
-/// row by row: `put(y, pixels)` gets the 8.8 pixels of columns `[rect.x0, rect.x1)` of each
-/// row `y` of `rect`, in order.
+/// row by row: `put.row(y, pixels)` gets the 8.8 pixels of columns `[rect.x0, rect.x1)` of
+/// each row `y` of `rect`, in order.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn blur_rect<const C: bool>(
@@ -426,7 +433,7 @@ fn blur_rect<const C: bool>(
     h: usize,
     k: Kernel,
     rect: Rect,
-    mut put: impl FnMut(usize, &[[u16; 4]]),
+    put: &mut impl Sink,
 ) {
     let reach = k.r + 1;
     let grow = |a: usize, b: usize, m: usize, len: usize| (a.saturating_sub(m), (b + m).min(len));
@@ -504,7 +511,7 @@ fn blur_rect<const C: bool>(
         hpass::<C>(l1, l2, pre, h2, xa, w, k, reach);
         hpass::<C>(l2, l3, pre, (rect.x0, rect.x1), xa, w, k, reach);
         let (lp, _) = l3.as_chunks::<4>();
-        put(y, &lp[rect.x0 + reach - xa..rect.x1 + reach - xa]);
+        put.row(y, &lp[rect.x0 + reach - xa..rect.x1 + reach - xa]);
     }
 }
 
@@ -532,11 +539,20 @@ pub(crate) fn blur_with(arch: Arch, buf: &mut [u8], w: u32, h: u32, sigma: f32) 
             work.clear();
             work.extend_from_slice(buf);
             let (px, _) = buf.as_chunks_mut::<4>();
-            let put = |y: usize, row: &[[u16; 4]]| {
-                for (o, p) in px[y * w..(y + 1) * w].iter_mut().zip(row) {
-                    *o = p.map(to8);
+            struct Put<'a> {
+                px: &'a mut [[u8; 4]],
+                w: usize,
+            }
+            impl Sink for Put<'_> {
+                #[inline(always)]
+                fn row(&mut self, y: usize, row: &[[u16; 4]]) {
+                    let w = self.w;
+                    for (o, p) in self.px[y * w..(y + 1) * w].iter_mut().zip(row) {
+                        *o = p.map(to8);
+                    }
                 }
-            };
+            }
+            let put = &mut Put { px, w };
             if k.c == 0 {
                 blur_rect::<false>(s, &work, rect, w, h, k, rect, put);
             } else {
@@ -605,13 +621,29 @@ pub(crate) fn secure_blur_with(
             } = self;
             let (w, h) = (img.width() as usize, img.height() as usize);
             let work = std::mem::take(&mut s.work);
-            let put = |y: usize, row: &[[u16; 4]]| {
-                let t = &target[y * w + rect.x0..y * w + rect.x1];
-                let out = &mut img.pixels_mut(y as u32)[rect.x0..rect.x1];
-                for ((o, p), &m) in out.iter_mut().zip(row).zip(t) {
-                    let p = p.map(to8);
-                    *o = if m != 0 { p } else { *o };
+            struct Put<'a, 'b> {
+                img: &'a mut ImageViewMut<'b>,
+                target: &'a [u8],
+                w: usize,
+                rect: Rect,
+            }
+            impl Sink for Put<'_, '_> {
+                #[inline(always)]
+                fn row(&mut self, y: usize, row: &[[u16; 4]]) {
+                    let (w, rect) = (self.w, self.rect);
+                    let t = &self.target[y * w + rect.x0..y * w + rect.x1];
+                    let out = &mut self.img.pixels_mut(y as u32)[rect.x0..rect.x1];
+                    for ((o, p), &m) in out.iter_mut().zip(row).zip(t) {
+                        let p = p.map(to8);
+                        *o = if m != 0 { p } else { *o };
+                    }
                 }
+            }
+            let put = &mut Put {
+                img,
+                target,
+                w,
+                rect,
             };
             if k.c == 0 {
                 blur_rect::<false>(s, &work, reg, w, h, k, rect, put);
