@@ -17,27 +17,35 @@
 //!   deviation at 5/3 of the cost; for redaction three are enough.
 //! * **Fixed point, exact fast path.** Samples are `u16` at 8.8 (the 8-bit value shifted
 //!   left by 8) between passes, so six passes do not pile up rounding; each pass computes
-//!   `(a * S + b * E + c * centre + 2^15) >> 16` with `S` the box sum, `E` the two end taps,
-//!   and integer weights `a`, `b` whose total, with the correction `c` on the centre
+//!   `(a * S + b * E + c * centre + 2^15) >> 16` with `S` the box sum, `E` the two end
+//!   taps, and integer weights `a`, `b` whose total, with the correction `c` on the centre
 //!   (`c < 2r + 1`, a weight of at most `(2r+1) / 65536` of the total), is exactly `2^16`:
-//!   a constant image stays exactly constant. Every quantity fits in `u32`
+//!   a constant image stays exactly constant. `c` is 0 when `b = 2^15 (mod 2r + 1)`; of the
+//!   two such `b` either side of the rounded ideal one, the kernel takes the one whose
+//!   pass variance is closer to `sigma^2 / 3` if that is within 0.1 % (so for 87 % of the
+//!   sigmas up to 30, and all below 12: the lattice of such `b` is finer for small `r`),
+//!   and the fast path then drops the centre term: two multiplies per tap instead of
+//!   three. Every quantity fits in `u32`
 //!   (`65280 * 2^16 + 2^15 < 2^32`). Integer sums are exact in any order, so the fast path
-//!   (running sums) equals the reference (direct sums) bit for bit. Sigma is clamped to
-//!   [`MAX_SIGMA`] (the weights keep 5 bits at least); edges are clamped (replicated).
+//!   (running sums and prefix sums) equals the reference (direct sums) bit for bit. Sigma
+//!   is clamped to [`MAX_SIGMA`] (the weights keep 5 bits at least); edges are clamped
+//!   (replicated).
 //! * **Order:** three vertical passes, then three horizontal ones, rounding back to 8 bits
 //!   at the end.
-//! * **Speed.** The vertical pass runs down the rows with one running sum per column and
-//!   channel, so every step is one elementwise loop over a whole row of `u16` lanes (SIMD
-//!   over the row, `u32` sums). The horizontal passes run the same loop on a transposed
-//!   copy (pixels of 4 channels moved as one `[u16; 4]`), so they are SIMD over many rows
-//!   with the four channels interleaved; the transposes go by 8x8-pixel blocks (a plain
-//!   column walk strides by a multiple of 4 KiB on power-of-two tiles and thrashes the
-//!   cache). The operators only need the target pixels: they blur only the target's
-//!   bounding box plus the reach of the passes (`3 (r + 1)` each way), each pass computing
-//!   only the rows or columns later passes read, which is exact (the edge clamping is that
-//!   of the whole image), and they inpaint only that region of the copy
-//!   ([`super::inpaint::inpainted_region_with`]). All buffers are thread-local scratch,
-//!   reused from call to call (fresh zeroed pages cost more than the blur).
+//! * **Speed: one sweep down the rows, no transpose.** The operators only need the target
+//!   pixels: they blur only the target's bounding box plus the reach of the passes
+//!   (`3 (r + 1)` each way), each pass computing only the rows or columns later passes
+//!   read, which is exact (the edge clamping is that of the whole image), and they inpaint
+//!   only that region of the copy ([`super::inpaint::inpainted_region_with`]). The three
+//!   vertical passes run together down the rows, each keeping one running sum per column
+//!   and channel and only its last `2r + 3` rows (a ring buffer), so every step is one
+//!   elementwise loop over a row of `u16` lanes (SIMD over the row, `u32` sums). Each row
+//!   the third vertical pass finishes goes at once through the three horizontal passes:
+//!   a prefix sum along the row (4 channels at a time), then the taps as one elementwise
+//!   loop over the row (box sums as differences of prefix sums), on row buffers padded
+//!   with the replicated edge pixels; the result is rounded and written. The working set
+//!   is a few dozen rows, not six copies of the region. All buffers are thread-local
+//!   scratch, reused from call to call (fresh zeroed pages cost more than the blur).
 //! * **Security.** [`secure_blur`] blurs a copy in which every forbidden pixel was replaced
 //!   by [`super::inpaint`] (grain 0): the blur then reads only pixels that are functions
 //!   of the readable ones. [`cosmetic_blur`] does the same with the forbidden pixels of
@@ -66,9 +74,12 @@ pub(crate) struct Kernel {
     a: u32,
     /// Weight of each of the two taps at distance `r + 1`.
     b: u32,
-    /// Extra weight of the centre tap (rounding remainder).
+    /// Extra weight of the centre tap (rounding remainder), 0 when that costs little.
     c: u32,
 }
+
+/// The relative variance error of a pass above which [`kernel`] keeps a centre correction.
+const C_FREE_TOL: f64 = 1e-3;
 
 /// The pass of a blur of `sigma` pixels, or `None` for the identity (`sigma` 0, negative
 /// or not a number).
@@ -90,8 +101,23 @@ pub(crate) fn kernel(sigma: f32) -> Option<Kernel> {
     let alpha =
         (2.0 * rf + 1.0) * (v - rf * (rf + 1.0) / 3.0) / (2.0 * ((rf + 1.0) * (rf + 1.0) - v));
     let total = 2.0 * rf + 1.0 + 2.0 * alpha;
-    let b = (alpha * f64::from(ONE) / total).round() as u32;
     let n = 2 * r as u32 + 1;
+    let b = (alpha * f64::from(ONE) / total).round() as u32;
+    // Without a centre correction, `(2r + 1) a + 2 b = 2^16` needs `b = 2^15 (mod 2r + 1)`:
+    // the nearest such `b` either side, if its variance is within `C_FREE_TOL`.
+    let var = |b: u32| {
+        let a = f64::from((ONE - 2 * b) / n);
+        (a * rf * (rf + 1.0) * (2.0 * rf + 1.0) / 3.0 + 2.0 * f64::from(b) * (rf + 1.0).powi(2))
+            / f64::from(ONE)
+    };
+    let lo = i64::from(b) - (i64::from(b) - i64::from(ONE / 2)).rem_euclid(i64::from(n));
+    let free = [lo, lo + i64::from(n)]
+        .into_iter()
+        .filter(|&b| b >= 0 && i64::from(ONE) - 2 * b >= i64::from(n))
+        .map(|b| b as u32)
+        .min_by(|&x, &y| (var(x) - v).abs().total_cmp(&(var(y) - v).abs()))
+        .filter(|&b| (var(b) / v - 1.0).abs() <= C_FREE_TOL);
+    let b = free.unwrap_or(b);
     let a = (ONE - 2 * b) / n;
     let c = ONE - 2 * b - n * a;
     if r == 0 && b == 0 {
@@ -160,15 +186,15 @@ pub(crate) fn blur_ref(buf: &mut [u8], w: u32, h: u32, sigma: f32) {
     }
 }
 
-/// A sample type a pass reads: 8-bit (shifted to 8.8) or 8.8.
+/// A sample type a vertical pass reads: 8-bit (the 8.8 value over 256) or 8.8.
 trait Sample: Copy {
-    /// The 8.8 value.
+    /// The value, widened.
     fn v(self) -> u32;
 }
 impl Sample for u8 {
     #[inline(always)]
     fn v(self) -> u32 {
-        u32::from(self) << 8
+        u32::from(self)
     }
 }
 impl Sample for u16 {
@@ -178,49 +204,19 @@ impl Sample for u16 {
     }
 }
 
-/// Rows `[y0, y0 + rows)` of `n` lanes each, tight (the storage may be longer: it is
-/// reused from call to call, and only the rows set by the last `reset` are meaningful).
-#[derive(Default)]
-struct Buf {
-    /// First row held.
-    y0: usize,
-    /// Lanes per row.
-    n: usize,
-    /// The samples.
-    data: Vec<u16>,
-}
-
-impl Buf {
-    /// Makes room for rows `[y0, y1)` of `n` lanes (contents unspecified: every pass writes
-    /// all the rows it owns before anything reads them).
-    fn reset(&mut self, y0: usize, y1: usize, n: usize) {
-        self.y0 = y0;
-        self.n = n;
-        let len = (y1 - y0) * n;
-        if self.data.len() < len {
-            self.data.resize(len, 0);
-        }
-    }
-
-    /// Row `y` (absolute).
-    #[inline(always)]
-    fn row(&self, y: usize) -> &[u16] {
-        &self.data[(y - self.y0) * self.n..(y - self.y0 + 1) * self.n]
-    }
-}
-
 /// The reusable buffers of the fast path (one set per thread): after the first call of a
 /// given size, a blur allocates nothing (fresh zeroed pages cost more than the blur).
 #[derive(Default)]
 struct Scratch {
-    /// Running sums, one per lane.
-    sums: Vec<u32>,
-    /// Vertical passes 1 to 3.
-    v: [Buf; 3],
-    /// The transposed copy.
-    t: Buf,
-    /// Horizontal passes 1 to 3 (on the transposed copy).
-    hz: [Buf; 3],
+    /// Running sums of the three vertical passes, one per lane.
+    sums: [Vec<u32>; 3],
+    /// The last rows of vertical passes 1 and 2 (ring buffers).
+    ring: [Vec<u16>; 2],
+    /// One row: the output of vertical pass 3, then of horizontal passes 1 to 3, each with
+    /// `r + 1` pixels of padding either side.
+    line: [Vec<u16>; 4],
+    /// Prefix sums of a padded row.
+    pre: Vec<u32>,
     /// The inpainted copy of the region the blur reads.
     work: Vec<u8>,
 }
@@ -230,132 +226,292 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
-/// One pass down the rows (fast path): rows `[y0, y1)` of `out` from the rows `src(y)` of a
-/// line of `len` rows (clamped), with one running sum per lane.
-#[inline(always)]
-fn vpass<'s, T: Sample + 's>(
-    src: impl Fn(usize) -> &'s [T],
-    len: usize,
-    out: &mut Buf,
-    y1: usize,
-    k: Kernel,
-    sums: &mut Vec<u32>,
-) {
-    let n = out.n;
-    let y0 = out.y0;
-    let r = k.r as isize;
-    let cl = |i: isize| i.clamp(0, len as isize - 1) as usize;
-    sums.clear();
-    sums.resize(n, 0);
-    let sums = &mut sums[..n];
-    for d in -r..=r {
-        let s = &src(cl(y0 as isize + d))[..n];
-        for (o, v) in sums.iter_mut().zip(s) {
-            *o += v.v();
-        }
+/// `v` with at least `n` elements (contents unspecified: every loop writes all the elements
+/// it later reads).
+fn slot<T: Copy + Default>(v: &mut Vec<T>, n: usize) -> &mut [T] {
+    if v.len() < n {
+        v.resize(n, T::default());
     }
-    for y in y0..y1 {
-        let yi = y as isize;
-        if y > y0 {
-            let add = &src(cl(yi + r))[..n];
-            let rem = &src(cl(yi - r - 1))[..n];
-            for ((o, a), m) in sums.iter_mut().zip(add).zip(rem) {
-                *o = o.wrapping_add(a.v()).wrapping_sub(m.v());
-            }
+    &mut v[..n]
+}
+
+/// One row of a vertical pass (fast path): the running sum `sum` moves from the row above
+/// to this one (`+ add - rem`, `add` the row `r` below, `rem` the row `r + 1` above), then
+/// `out = tap(sum, rem + next, ctr)`, `next` the row `r + 1` below, `ctr` this row. `a`,
+/// `b`, `c` are the weights for the scale of `T` (times 256 for 8-bit samples); `C` is
+/// whether `c` is not 0 (without it, no centre term at all).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn vstep<T: Sample, const C: bool>(
+    sum: &mut [u32],
+    add: &[T],
+    rem: &[T],
+    next: &[T],
+    ctr: &[T],
+    out: &mut [u16],
+    (a, b, c): (u32, u32, u32),
+) {
+    let n = out.len();
+    let (sum, add, rem, next) = (&mut sum[..n], &add[..n], &rem[..n], &next[..n]);
+    if C {
+        let ctr = &ctr[..n];
+        for (((((o, s), p), m), q), x) in
+            out.iter_mut().zip(sum).zip(add).zip(rem).zip(next).zip(ctr)
+        {
+            let v = s.wrapping_add(p.v()).wrapping_sub(m.v());
+            *s = v;
+            *o = ((a.wrapping_mul(v))
+                .wrapping_add(b.wrapping_mul(m.v() + q.v()))
+                .wrapping_add(c.wrapping_mul(x.v()))
+                .wrapping_add(ONE >> 1)
+                >> SH) as u16;
         }
-        let prev = &src(cl(yi - r - 1))[..n];
-        let next = &src(cl(yi + r + 1))[..n];
-        let ctr = &src(y)[..n];
-        let o = &mut out.data[(y - y0) * n..(y - y0 + 1) * n];
-        for ((((o, s), p), q), c) in o.iter_mut().zip(sums.iter()).zip(prev).zip(next).zip(ctr) {
-            *o = tap(k, *s, p.v() + q.v(), c.v());
+    } else {
+        for ((((o, s), p), m), q) in out.iter_mut().zip(sum).zip(add).zip(rem).zip(next) {
+            let v = s.wrapping_add(p.v()).wrapping_sub(m.v());
+            *s = v;
+            *o = ((a.wrapping_mul(v))
+                .wrapping_add(b.wrapping_mul(m.v() + q.v()))
+                .wrapping_add(ONE >> 1)
+                >> SH) as u16;
         }
     }
 }
 
-/// Side of the square blocks of the transposes, in pixels.
-const TB: usize = 8;
+/// A vertical pass computed row by row: rows `[y0, y1)` of a column of `len` rows, the
+/// last `slots` of them kept in a ring buffer of `n` lanes per row.
+struct Stage {
+    /// First row computed.
+    y0: usize,
+    /// Next row to compute.
+    next: usize,
+    /// Rows held by the ring.
+    slots: usize,
+}
+
+impl Stage {
+    fn new(y0: usize, y1: usize, reach: usize) -> Stage {
+        Stage {
+            y0,
+            next: y0,
+            slots: (2 * reach + 1).min(y1 - y0),
+        }
+    }
+
+    /// The lanes of row `y` in the ring `ring` of `n` lanes per row.
+    #[inline(always)]
+    fn at(&self, y: usize, n: usize) -> std::ops::Range<usize> {
+        let o = y % self.slots * n;
+        o..o + n
+    }
+}
+
+/// Computes the next row of a vertical pass into `out` from the rows `src(y)` (clamped to
+/// `[0, len)`), starting the running sum `sum` on its first row.
+#[inline(always)]
+fn vrow<'s, T: Sample + 's, const C: bool>(
+    st: &mut Stage,
+    src: impl Fn(usize) -> &'s [T],
+    len: usize,
+    sum: &mut [u32],
+    out: &mut [u16],
+    k: Kernel,
+    w: (u32, u32, u32),
+) {
+    let r = k.r as isize;
+    let cl = |i: isize| i.clamp(0, len as isize - 1) as usize;
+    let y = st.next as isize;
+    if st.next == st.y0 {
+        // The sum of the row above: rows y - r - 1 to y + r - 1.
+        sum.fill(0);
+        for d in -r - 1..r {
+            for (s, v) in sum.iter_mut().zip(src(cl(y + d))) {
+                *s += v.v();
+            }
+        }
+    }
+    vstep::<T, C>(
+        sum,
+        src(cl(y + r)),
+        src(cl(y - r - 1)),
+        src(cl(y + r + 1)),
+        src(st.next),
+        out,
+        w,
+    );
+    st.next += 1;
+}
+
+/// One horizontal pass on a padded row of 4-channel pixels: `out` on pixels `[oa, ob)` from
+/// `inp` (pixel `x` at index `x + pad - xa`, `pad = r + 1`, valid on the pixels the pass
+/// reads, clamped to `[0, w)`), then `out`'s padding where `[oa, ob)` touches an edge of
+/// the image. `pre` holds prefix sums.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn hpass<const C: bool>(
+    inp: &[u16],
+    out: &mut [u16],
+    pre: &mut [u32],
+    (oa, ob): (usize, usize),
+    xa: usize,
+    w: usize,
+    k: Kernel,
+    pad: usize,
+) {
+    let r = k.r;
+    let m = ob - oa;
+    // Input pixels oa - pad .. ob + pad, at padded index j0.. .
+    let j0 = oa - xa;
+    let (ip, _) = inp.as_chunks::<4>();
+    let ip = &ip[j0..j0 + m + 2 * pad];
+    let (pp, _) = pre.as_chunks_mut::<4>();
+    let pp = &mut pp[..m + 2 * pad];
+    // pp[i] = sum of ip[..i].
+    let mut acc = [0u32; 4];
+    for (p, v) in pp.iter_mut().zip(ip) {
+        *p = acc;
+        for c in 0..4 {
+            acc[c] = acc[c].wrapping_add(u32::from(v[c]));
+        }
+    }
+    // Pixel oa + i: S = sum of ip[i + 1 .. i + 2 pad] = pp[i + 2 pad] - pp[i + 1] (the last
+    // prefix, of all of ip, is never needed), E = ip[i] + ip[i + 2 pad].
+    let l = 4 * m;
+    let hi = &pre[4 * 2 * pad..][..l];
+    let lo = &pre[4..][..l];
+    let el = &inp[4 * j0..][..l];
+    let eh = &inp[4 * (j0 + 2 * pad)..][..l];
+    let ec = &inp[4 * (j0 + pad)..][..l];
+    let o = &mut out[4 * (j0 + pad)..][..l];
+    if C {
+        for (((((o, &h), &s), &p), &q), &x) in o.iter_mut().zip(hi).zip(lo).zip(el).zip(eh).zip(ec)
+        {
+            *o = tap(
+                k,
+                h.wrapping_sub(s),
+                u32::from(p) + u32::from(q),
+                u32::from(x),
+            );
+        }
+    } else {
+        let k = Kernel { c: 0, ..k };
+        for ((((o, &h), &s), &p), &q) in o.iter_mut().zip(hi).zip(lo).zip(el).zip(eh) {
+            *o = tap(k, h.wrapping_sub(s), u32::from(p) + u32::from(q), 0);
+        }
+    }
+    debug_assert!(r + 1 == pad);
+    let (op, _) = out.as_chunks_mut::<4>();
+    if oa == 0 {
+        let e = op[pad - xa];
+        op[..pad - xa].fill(e);
+    }
+    if ob == w {
+        let j = w - 1 + pad - xa;
+        let e = op[j];
+        op[j + 1..j + 1 + pad].fill(e);
+    }
+}
+
+/// Where [`blur_rect`] puts its rows (a trait with an always-inlined method, not a closure,
+/// so the code runs with the CPU features of the caller).
+trait Sink {
+    /// Row `y` of the blur, 8.8 pixels of the columns of the blurred rectangle.
+    fn row(&mut self, y: usize, px: &[[u16; 4]]);
+}
 
 /// The blur of a `w x h` RGBA8 image on `rect` (fast path), reading the image from `src`,
-/// a tight copy of its box `reg` (which must hold `rect` grown by `3 (r + 1)`, clipped).
-/// Leaves the result transposed in `s.hz[2]`: one row of `4 * (rect.y1 - rect.y0)` 8.8
-/// lanes per column `rect.x0..rect.x1`.
+/// a tight copy of its box `reg` (which must hold `rect` grown by `3 (r + 1)`, clipped),
+/// row by row: `put.row(y, pixels)` gets the 8.8 pixels of columns `[rect.x0, rect.x1)` of
+/// each row `y` of `rect`, in order.
 #[inline(always)]
-fn blur_rect(s: &mut Scratch, src: &[u8], reg: Rect, w: usize, h: usize, k: Kernel, rect: Rect) {
+#[allow(clippy::too_many_arguments)]
+fn blur_rect<const C: bool>(
+    s: &mut Scratch,
+    src: &[u8],
+    reg: Rect,
+    w: usize,
+    h: usize,
+    k: Kernel,
+    rect: Rect,
+    put: &mut impl Sink,
+) {
     let reach = k.r + 1;
     let grow = |a: usize, b: usize, m: usize, len: usize| (a.saturating_sub(m), (b + m).min(len));
     let (xa, xb) = grow(rect.x0, rect.x1, 3 * reach, w);
     let n = 4 * (xb - xa);
     let rw = 4 * (reg.x1 - reg.x0);
-    let Scratch { sums, v, t, hz, .. } = s;
-    let [v1, v2, v3] = v;
-    let [h1, h2, h3] = hz;
-    // Vertical passes on columns [xa, xb), each on the rows the next one reads.
-    let (y0, y1) = grow(rect.y0, rect.y1, 2 * reach, h);
-    v1.reset(y0, y1, n);
-    vpass(
-        |y| {
-            let o = (y - reg.y0) * rw + 4 * (xa - reg.x0);
-            &src[o..o + n]
-        },
-        h,
-        v1,
-        y1,
-        k,
+    let Scratch {
         sums,
+        ring,
+        line,
+        pre,
+        ..
+    } = s;
+    let [s1, s2, s3] = sums;
+    let (s1, s2, s3) = (slot(s1, n), slot(s2, n), slot(s3, n));
+    let (ya, yb) = grow(rect.y0, rect.y1, 2 * reach, h);
+    let mut st1 = Stage::new(ya, yb, reach);
+    let (ya, yb) = grow(rect.y0, rect.y1, reach, h);
+    let mut st2 = Stage::new(ya, yb, reach);
+    let mut st3 = Stage::new(rect.y0, rect.y1, reach);
+    let [r1, r2] = ring;
+    let (r1, r2) = (slot(r1, st1.slots * n), slot(r2, st2.slots * n));
+    let pw = 4 * (xb - xa + 2 * reach);
+    let [l0, l1, l2, l3] = line;
+    let (l0, l1, l2, l3) = (slot(l0, pw), slot(l1, pw), slot(l2, pw), slot(l3, pw));
+    let pre = slot(pre, pw);
+    let src_row = |y: usize| {
+        let o = (y - reg.y0) * rw + 4 * (xa - reg.x0);
+        &src[o..o + n]
+    };
+    // 8-bit samples are the 8.8 ones over 256.
+    let w8 = (k.a << 8, k.b << 8, k.c << 8);
+    let w16 = (k.a, k.b, k.c);
+    let (h1, h2) = (
+        grow(rect.x0, rect.x1, 2 * reach, w),
+        grow(rect.x0, rect.x1, reach, w),
     );
-    let (y0, y1) = grow(rect.y0, rect.y1, reach, h);
-    v2.reset(y0, y1, n);
-    vpass(|y| v1.row(y), h, v2, y1, k, sums);
-    v3.reset(rect.y0, rect.y1, n);
-    vpass(|y| v2.row(y), h, v3, rect.y1, k, sums);
-    // Transpose in blocks of TB x TB pixels: one row per column x in [xa, xb), 4 lanes per
-    // image row.
-    let rows = rect.y1 - rect.y0;
-    let cols = xb - xa;
-    let m = 4 * rows;
-    t.reset(xa, xb, m);
-    {
-        let (tp, _) = t.data[..cols * m].as_chunks_mut::<4>();
-        let (vp, _) = v3.data[..rows * n].as_chunks::<4>();
-        for yb in (0..rows).step_by(TB) {
-            let ye = (yb + TB).min(rows);
-            for xb0 in (0..cols).step_by(TB) {
-                let xe = (xb0 + TB).min(cols);
-                for y in yb..ye {
-                    let src = &vp[y * cols + xb0..y * cols + xe];
-                    for (i, p) in src.iter().enumerate() {
-                        tp[(xb0 + i) * rows + y] = *p;
-                    }
-                }
+    for y in rect.y0..rect.y1 {
+        // Vertical pass 3 on row y reads rows up to y + reach of pass 2, which read rows up
+        // to reach further of pass 1.
+        while st2.next <= (y + reach).min(h - 1) {
+            while st1.next <= (st2.next + reach).min(h - 1) {
+                let o = st1.at(st1.next, n);
+                vrow::<_, C>(&mut st1, src_row, h, s1, &mut r1[o], k, w8);
+            }
+            let o = st2.at(st2.next, n);
+            let (st1, r1) = (&st1, &*r1);
+            vrow::<_, C>(&mut st2, |y| &r1[st1.at(y, n)], h, s2, &mut r2[o], k, w16);
+        }
+        let (st2, r2) = (&st2, &*r2);
+        let pad = 4 * reach;
+        vrow::<_, C>(
+            &mut st3,
+            |y| &r2[st2.at(y, n)],
+            h,
+            s3,
+            &mut l0[pad..pad + n],
+            k,
+            w16,
+        );
+        // Horizontal passes on the row.
+        {
+            let (lp, _) = l0.as_chunks_mut::<4>();
+            if xa == 0 {
+                let e = lp[reach];
+                lp[..reach].fill(e);
+            }
+            if xb == w {
+                let j = w - 1 + reach - xa;
+                let e = lp[j];
+                lp[j + 1..j + 1 + reach].fill(e);
             }
         }
-    }
-    // Horizontal passes, as vertical ones on the transposed copy.
-    let (x0, x1) = grow(rect.x0, rect.x1, 2 * reach, w);
-    h1.reset(x0, x1, m);
-    vpass(|x| t.row(x), w, h1, x1, k, sums);
-    let (x0, x1) = grow(rect.x0, rect.x1, reach, w);
-    h2.reset(x0, x1, m);
-    vpass(|x| h1.row(x), w, h2, x1, k, sums);
-    h3.reset(rect.x0, rect.x1, m);
-    vpass(|x| h2.row(x), w, h3, rect.x1, k, sums);
-}
-
-/// Writes the transposed blur `t` of `rect` back in image order (rounded to 8 bits) through
-/// `put(x, y, pixel)`, in blocks of [`TB`] rows and columns so the reads stay in cache.
-#[inline(always)]
-fn untranspose(t: &Buf, rect: Rect, mut put: impl FnMut(usize, usize, [u8; 4])) {
-    let rows = rect.y1 - rect.y0;
-    for yb in (rect.y0..rect.y1).step_by(TB) {
-        let ye = (yb + TB).min(rect.y1);
-        for x in rect.x0..rect.x1 {
-            let col = &t.row(x).as_chunks::<4>().0[yb - rect.y0..ye - rect.y0];
-            debug_assert!(col.len() <= rows);
-            for (i, p) in col.iter().enumerate() {
-                put(x, yb + i, p.map(to8));
-            }
-        }
+        hpass::<C>(l0, l1, pre, h1, xa, w, k, reach);
+        hpass::<C>(l1, l2, pre, h2, xa, w, k, reach);
+        hpass::<C>(l2, l3, pre, (rect.x0, rect.x1), xa, w, k, reach);
+        let (lp, _) = l3.as_chunks::<4>();
+        put.row(y, &lp[rect.x0 + reach - xa..rect.x1 + reach - xa]);
     }
 }
 
@@ -379,9 +535,30 @@ pub(crate) fn blur_with(arch: Arch, buf: &mut [u8], w: u32, h: u32, sigma: f32) 
                 y0: 0,
                 y1: h,
             };
-            blur_rect(s, buf, rect, w, h, k, rect);
+            let mut work = std::mem::take(&mut s.work);
+            work.clear();
+            work.extend_from_slice(buf);
             let (px, _) = buf.as_chunks_mut::<4>();
-            untranspose(&s.hz[2], rect, |x, y, p| px[y * w + x] = p);
+            struct Put<'a> {
+                px: &'a mut [[u8; 4]],
+                w: usize,
+            }
+            impl Sink for Put<'_> {
+                #[inline(always)]
+                fn row(&mut self, y: usize, row: &[[u16; 4]]) {
+                    let w = self.w;
+                    for (o, p) in self.px[y * w..(y + 1) * w].iter_mut().zip(row) {
+                        *o = p.map(to8);
+                    }
+                }
+            }
+            let put = &mut Put { px, w };
+            if k.c == 0 {
+                blur_rect::<false>(s, &work, rect, w, h, k, rect, put);
+            } else {
+                blur_rect::<true>(s, &work, rect, w, h, k, rect, put);
+            }
+            s.work = work;
         }
     }
     let (w, h) = (w as usize, h as usize);
@@ -444,13 +621,36 @@ pub(crate) fn secure_blur_with(
             } = self;
             let (w, h) = (img.width() as usize, img.height() as usize);
             let work = std::mem::take(&mut s.work);
-            blur_rect(s, &work, reg, w, h, k, rect);
-            s.work = work;
-            untranspose(&s.hz[2], rect, |x, y, p| {
-                if target[y * w + x] != 0 {
-                    img.pixels_mut(y as u32)[x] = p;
+            struct Put<'a, 'b> {
+                img: &'a mut ImageViewMut<'b>,
+                target: &'a [u8],
+                w: usize,
+                rect: Rect,
+            }
+            impl Sink for Put<'_, '_> {
+                #[inline(always)]
+                fn row(&mut self, y: usize, row: &[[u16; 4]]) {
+                    let (w, rect) = (self.w, self.rect);
+                    let t = &self.target[y * w + rect.x0..y * w + rect.x1];
+                    let out = &mut self.img.pixels_mut(y as u32)[rect.x0..rect.x1];
+                    for ((o, p), &m) in out.iter_mut().zip(row).zip(t) {
+                        let p = p.map(to8);
+                        *o = if m != 0 { p } else { *o };
+                    }
                 }
-            });
+            }
+            let put = &mut Put {
+                img,
+                target,
+                w,
+                rect,
+            };
+            if k.c == 0 {
+                blur_rect::<false>(s, &work, reg, w, h, k, rect, put);
+            } else {
+                blur_rect::<true>(s, &work, reg, w, h, k, rect, put);
+            }
+            s.work = work;
         }
     }
     super::check_masks(img, target, frame);
@@ -892,6 +1092,53 @@ mod tests {
                 6.0,
             );
             assert_ne!(oa, ob);
+        }
+    }
+
+    /// Both forms of the fast path (with and without the centre correction) equal the
+    /// reference, on the whole image and through the operator, with a ring buffer shorter
+    /// than the image and longer than it.
+    #[test]
+    fn both_tap_forms_equal_reference() {
+        let (w, h) = (75u32, 64u32);
+        let n = (w * h) as usize;
+        let base = bytes(7, 4 * n);
+        let forb = mask(8, n, 60);
+        let target = mask(9, n, 90);
+        let key = RedactionKey::from_bytes([3; 32]);
+        let fr = frame(&key, &forb);
+        for (sigma, centre) in [(8.0f32, false), (30.0, true), (2.0, false), (100.0, true)] {
+            let k = kernel(sigma).unwrap();
+            assert_eq!(k.c != 0, centre, "sigma {sigma}: {k:?}");
+            let mut want = base.clone();
+            blur_ref(&mut want, w, h, sigma);
+            let geo = (w, h, 4 * w as usize);
+            let want_op = run(
+                Op::Secure,
+                None,
+                &base,
+                geo,
+                AlphaMode::Straight,
+                &target,
+                &fr,
+                sigma,
+            );
+            for arch in crate::simd::levels() {
+                let mut got = base.clone();
+                blur_with(arch, &mut got, w, h, sigma);
+                assert_eq!(got, want, "{arch:?} sigma {sigma}");
+                let got_op = run(
+                    Op::Secure,
+                    Some(arch),
+                    &base,
+                    geo,
+                    AlphaMode::Straight,
+                    &target,
+                    &fr,
+                    sigma,
+                );
+                assert_eq!(got_op, want_op, "{arch:?} sigma {sigma}");
+            }
         }
     }
 
