@@ -326,28 +326,44 @@ fn needed_values(
         let (c0, c1) = (xs[ra].start, xs[rb].end);
         let n = c1 - c0;
         racc[ra..=rb].fill(Acc::default());
-        let mut rows = 0;
+        // Rows since the last flush, those of them with every pixel readable, and whether
+        // `cnt` counts some.
+        let (mut rows, mut full, mut partial) = (0, 0u32, false);
         for y in ys.start..ys.end {
             let col: &mut [u16] = bytemuck::cast_slice_mut(&mut col64[..]);
             let t = &target[y * w + c0..y * w + c1];
             let f = &forbidden[y * w + c0..y * w + c1];
             let p = &img.row(y as u32)[4 * c0..4 * c1];
-            // Three flat passes the loop vectoriser turns into wide operations: the
-            // readable flag per pixel (and the counts), the pixels masked by it as whole
-            // `u32` lanes, and the masked bytes widened into the column sums.
-            let sel = &mut sel[..n];
-            for (((s, m), &t), &f) in sel.iter_mut().zip(cnt[..n].iter_mut()).zip(t).zip(f) {
-                let r = u32::from((f == 0) | (t != 0));
-                *s = 0u32.wrapping_sub(r);
-                *m = m.wrapping_add(r as u16);
-            }
-            let q = &mut q[..n];
-            for ((o, px), &s) in q.iter_mut().zip(p.as_chunks::<4>().0).zip(sel.iter()) {
-                *o = u32::from_ne_bytes(*px) & s;
-            }
-            let qb: &[u8] = bytemuck::cast_slice(q);
-            for (a, &b) in col[..4 * n].iter_mut().zip(qb) {
-                *a = a.wrapping_add(u16::from(b));
+            let all = t
+                .iter()
+                .zip(f)
+                .fold(true, |a, (&t, &f)| a & ((f == 0) | (t != 0)));
+            if all {
+                // Every pixel readable (the usual case): the bytes straight into the column
+                // sums, and one more row for every column's count.
+                for (a, &b) in col[..4 * n].iter_mut().zip(p) {
+                    *a = a.wrapping_add(u16::from(b));
+                }
+                full += 1;
+            } else {
+                // Three flat passes the loop vectoriser turns into wide operations: the
+                // readable flag per pixel (and the counts), the pixels masked by it as whole
+                // `u32` lanes, and the masked bytes widened into the column sums.
+                let sel = &mut sel[..n];
+                for (((s, m), &t), &f) in sel.iter_mut().zip(cnt[..n].iter_mut()).zip(t).zip(f) {
+                    let r = u32::from((f == 0) | (t != 0));
+                    *s = 0u32.wrapping_sub(r);
+                    *m = m.wrapping_add(r as u16);
+                }
+                let q = &mut q[..n];
+                for ((o, px), &s) in q.iter_mut().zip(p.as_chunks::<4>().0).zip(sel.iter()) {
+                    *o = u32::from_ne_bytes(*px) & s;
+                }
+                let qb: &[u8] = bytemuck::cast_slice(q);
+                for (a, &b) in col[..4 * n].iter_mut().zip(qb) {
+                    *a = a.wrapping_add(u16::from(b));
+                }
+                partial = true;
             }
             rows += 1;
             if rows == 256 || y + 1 == ys.end {
@@ -370,15 +386,20 @@ fn needed_values(
                             }
                         }
                     }
-                    let nn: u32 = cnt[s0..s1].iter().map(|&v| u32::from(v)).sum();
+                    let mut nn = full * (s1 - s0) as u32;
+                    if partial {
+                        nn += cnt[s0..s1].iter().map(|&v| u32::from(v)).sum::<u32>();
+                    }
                     for (ak, &sk) in a.sum.iter_mut().zip(&s) {
                         *ak += u64::from(sk);
                     }
                     a.n += u64::from(nn);
                 }
                 col64[..n].fill(0);
-                cnt[..n].fill(0);
-                rows = 0;
+                if partial {
+                    cnt[..n].fill(0);
+                }
+                (rows, full, partial) = (0, 0, false);
             }
         }
         for (v, a) in vals[j * nx + ra..=j * nx + rb]
@@ -503,6 +524,56 @@ fn blend_row(
 fn interleave(band: &mut [[i16; 2]], h0: &[u16], h1: &[u16]) {
     for ((b, &a), &c) in band.iter_mut().zip(h0).zip(h1) {
         *b = [(a ^ 0x8000) as i16, (c ^ 0x8000) as i16];
+    }
+}
+
+/// The horizontal interpolation of one cell row (see its use in [`degrade_with`]).
+struct HInterp<'a> {
+    /// The column runs.
+    xs: &'a [Seg],
+    /// Per domain: its first and one past its last column, and its first run.
+    doms: &'a [(usize, usize, usize)],
+    /// Per lane: the weight of the second cell (1/256).
+    wl: &'a [u16],
+    /// The cell side, and half of it.
+    cc: usize,
+    hl: usize,
+}
+
+impl HInterp<'_> {
+    /// Writes `hrow` (`v * 256` per lane) over the columns `[x0, x1)` from the cell values
+    /// `vrow` of one cell row (as `u32` pixels), through `ep` (scratch of `w + cc`).
+    #[inline(always)]
+    fn load(&self, hrow: &mut [u16], vrow: &[u32], (x0, x1): (usize, usize), ep: &mut [u32]) {
+        let (cc, hl) = (self.cc, self.hl);
+        for &(ds, de, r0) in self.doms {
+            let (a, b) = (x0.max(ds), x1.min(de));
+            if a >= b {
+                continue;
+            }
+            // `ep[k]` is the value of column `lo - hl + k` clamped to `[lo, hi)`.
+            let (lo, hi) = (ds.max(a.saturating_sub(hl)), de.min(b + cc - hl));
+            let ep = &mut ep[..hi - lo + cc];
+            let mut r = r0 + self.xs[r0..].partition_point(|s| s.end <= lo);
+            ep[..hl].fill(vrow[r]);
+            let mut x = lo;
+            while x < hi {
+                let e = self.xs[r].end.min(hi);
+                ep[hl + x - lo..hl + e - lo].fill(vrow[r]);
+                (x, r) = (e, r + 1);
+            }
+            ep[hl + hi - lo..].fill(vrow[r - 1]);
+            let eb: &[u8] = bytemuck::cast_slice(ep);
+            let (b0, b1) = (&eb[4 * (a - lo)..4 * (b - lo)], &eb[4 * (a - lo + cc)..]);
+            for (((o, &v0), &v1), &wt) in hrow[4 * a..4 * b]
+                .iter_mut()
+                .zip(b0)
+                .zip(b1)
+                .zip(&self.wl[4 * a..4 * b])
+            {
+                *o = u16::from(v0) * (256 - wt) + u16::from(v1) * wt;
+            }
+        }
     }
 }
 
@@ -631,9 +702,11 @@ pub(crate) fn degrade_with(
             let (w, h) = (img.width() as usize, img.height() as usize);
             let t = u64::from(frame.tile_px.max(1));
             // The extent `[x0, x1)` of each row's target pixels (empty: `x0 == x1`).
-            let ext: Vec<(usize, usize)> = (0..h)
-                .map(|y| super::nonzero_span(&target[y * w..(y + 1) * w]).unwrap_or((0, 0)))
-                .collect();
+            // (A plain loop: an iterator adapter would not be inlined at this CPU level.)
+            let mut ext = Vec::with_capacity(h);
+            for y in 0..h {
+                ext.push(super::nonzero_span(&target[y * w..(y + 1) * w]).unwrap_or((0, 0)));
+            }
             if ext.iter().all(|&(a, b)| a == b) {
                 return;
             }
@@ -682,37 +755,12 @@ pub(crate) fn degrade_with(
                 .collect();
             let (cc, hl) = (c as usize, (c / 2) as usize);
             let mut ep = vec![0u32; w + cc];
-            let mut load = |hrow: &mut Vec<u16>, j: usize| {
-                let vrow = &vals32[j * nx..(j + 1) * nx];
-                let (x0, x1) = need[j];
-                for &(ds, de, r0) in &doms {
-                    let (a, b) = (x0.max(ds), x1.min(de));
-                    if a >= b {
-                        continue;
-                    }
-                    // `ep[k]` is the value of column `lo - hl + k` clamped to `[lo, hi)`.
-                    let (lo, hi) = (ds.max(a.saturating_sub(hl)), de.min(b + cc - hl));
-                    let ep = &mut ep[..hi - lo + cc];
-                    let mut r = r0 + xs[r0..].partition_point(|s| s.end <= lo);
-                    ep[..hl].fill(vrow[r]);
-                    let mut x = lo;
-                    while x < hi {
-                        let e = xs[r].end.min(hi);
-                        ep[hl + x - lo..hl + e - lo].fill(vrow[r]);
-                        (x, r) = (e, r + 1);
-                    }
-                    ep[hl + hi - lo..].fill(vrow[r - 1]);
-                    let eb: &[u8] = bytemuck::cast_slice(ep);
-                    let (b0, b1) = (&eb[4 * (a - lo)..4 * (b - lo)], &eb[4 * (a - lo + cc)..]);
-                    for (((o, &v0), &v1), &wt) in hrow[4 * a..4 * b]
-                        .iter_mut()
-                        .zip(b0)
-                        .zip(b1)
-                        .zip(&wl[4 * a..4 * b])
-                    {
-                        *o = u16::from(v0) * (256 - wt) + u16::from(v1) * wt;
-                    }
-                }
+            let hx = HInterp {
+                xs: &xs,
+                doms: &doms,
+                wl: &wl,
+                cc,
+                hl,
             };
             for (y, (&(j0, j1, wy), &(x0, x1))) in yi.iter().zip(&ext).enumerate() {
                 if x0 == x1 {
@@ -723,7 +771,12 @@ pub(crate) fn degrade_with(
                     Some(s) => s,
                     None => {
                         let s = usize::from(keys[0] == j1);
-                        load(&mut hs[s], j0);
+                        hx.load(
+                            &mut hs[s],
+                            &vals32[j0 * nx..(j0 + 1) * nx],
+                            need[j0],
+                            &mut ep,
+                        );
                         keys[s] = j0;
                         s
                     }
@@ -732,7 +785,12 @@ pub(crate) fn degrade_with(
                     Some(s) => s,
                     None => {
                         let s = 1 - s0;
-                        load(&mut hs[s], j1);
+                        hx.load(
+                            &mut hs[s],
+                            &vals32[j1 * nx..(j1 + 1) * nx],
+                            need[j1],
+                            &mut ep,
+                        );
                         keys[s] = j1;
                         s
                     }
