@@ -33,19 +33,27 @@
 //!
 //! # Speed
 //!
-//! The fast path ([`degrade_with`]) first finds each row's extent of target pixels (8 mask
+//! The fast path ([`degrade_with`]) first finds each row's extent of target pixels (16 mask
 //! bytes at a time) and, from it, for each cell row the columns of the target pixels whose
-//! interpolation reads it. Only those cells are computed: a branch-free select of the
-//! readable pixels of their columns, added into per-column `u16` running sums (flushed into
-//! the cell sums at the end of each cell row, or every 256 rows so that they cannot
-//! overflow); cell rows nobody reads are skipped. If one of the needed cells has no readable
-//! pixel, every cell of the image is summed and the pull-push decides (a cell with
-//! readable pixels is its own mean, so the needed cells are enough otherwise). Needed cell
-//! values are interpolated horizontally once per cell row, over the needed columns only, into
-//! `u16` rows (`v * 256` fits), and each output row is one vertical blend of two such rows,
-//! `(h0 * (256 - wy) + h1 * wy + 32768) >> 16`, over its target extent, written with a
-//! masked select. All integer, so equal to the reference ([`degrade_ref`], plain per-pixel
-//! loops) exactly. `cell_px == 1` returns at once.
+//! interpolation reads it. Only those cells are computed, from per-column `u16` running
+//! sums: a row whose pixels there are all readable (the usual case) adds its bytes straight
+//! in and counts one row for every column; any other row goes through a branch-free select
+//! of its readable pixels (and per-column counts). The sums are flushed into the cell sums
+//! at the end of each cell row, or every 256 rows so that they cannot overflow; for cells
+//! of at most 256 pixels a column's four sums are added as one packed `u64`. Cell rows
+//! nobody reads are skipped. If one of the needed cells has no readable pixel, every cell
+//! of the image is summed and the pull-push decides (a cell with readable pixels is its own
+//! mean, so the needed cells are enough otherwise). Needed cell values are interpolated
+//! horizontally once per cell row, over the needed columns only, into `u16` rows (`v * 256`
+//! fits), without a gather: the column at `x` reads the cells of columns `x - c/2` and
+//! `x - c/2 + c` clamped to its domain, so the values are spread over their columns once
+//! and read at two fixed offsets. Once per pair of cell rows the two rows are interleaved
+//! and biased into `i16` pairs, and each output row is one vertical blend
+//! `(h0 * (256 - wy) + h1 * wy + 32768) >> 16` over its target extent: one `pmaddwd` lane
+//! per byte at the AVX2 and AVX-512 levels (pulp's safe intrinsics), written directly when
+//! the extent is all target, through a masked select otherwise. All integer, so equal to
+//! the reference ([`degrade_ref`], plain per-pixel loops) exactly. `cell_px == 1` returns
+//! at once.
 //!
 //! The shared pieces ([`segments`], [`cell_sums`]) are used by `pixelate` too.
 
@@ -459,22 +467,24 @@ fn mix_row(arch: Arch, out: &mut [u8], band: &[[i16; 2]], wy: u32) {
             let wv = s.splat_i32x8((w[1] << 16) | w[0]);
             let wv: pulp::i16x16 = bytemuck::cast(wv);
             let bias = s.splat_i32x8(MIX_BIAS);
+            let idx = bytemuck::cast([0u32, 4, 1, 5, 2, 6, 3, 7]);
             let (oc, ot) = out.as_chunks_mut::<32>();
             let (bc, bt) = band.as_chunks::<32>();
             for (o, b) in oc.iter_mut().zip(bc) {
                 let q: &[[[i16; 2]; 8]; 4] = bytemuck::cast_ref(b);
-                let v = q.map(|q| {
+                // (No `array::map`: its closure would not be inlined at this level.)
+                let m = |q: [[i16; 2]; 8]| {
                     let v = s.multiply_wrapping_add_adjacent_i16x16(bytemuck::cast(q), wv);
                     s.shr_const_i32x8::<16>(s.wrapping_add_i32x8(v, bias))
-                });
+                };
+                let v = [m(q[0]), m(q[1]), m(q[2]), m(q[3])];
                 // Packs within 128-bit halves: bytes 0-3 of v0, v1, v2, v3 in the low half,
                 // 4-7 in the high one; the dword permutation puts them in order.
                 let a = s.pack_with_unsigned_saturation_i32x8(v[0], v[1]);
                 let b = s.pack_with_unsigned_saturation_i32x8(v[2], v[3]);
                 let c =
                     s.pack_with_unsigned_saturation_i16x16(bytemuck::cast(a), bytemuck::cast(b));
-                let c: [u32; 8] = bytemuck::cast(c);
-                *o = bytemuck::cast([c[0], c[4], c[1], c[5], c[2], c[6], c[3], c[7]]);
+                *o = bytemuck::cast(s.avx2._mm256_permutevar8x32_epi32(bytemuck::cast(c), idx));
             }
             for (o, p) in ot.iter_mut().zip(bt) {
                 *o = mix1(p, w);
