@@ -1165,6 +1165,23 @@ mod tests {
         }
     }
 
+    /// Large cells (run sums past the packed `u16` flush, wide spread padding): every level
+    /// equals the reference.
+    #[test]
+    fn large_cells_equal_reference() {
+        let mut rng = Rng::new(0x1a7e);
+        for round in 0..12 {
+            let cell = [32u32, 64][round % 2];
+            let c = case(&mut rng, 150, 90, 4, round % 3 == 0, round % 4 != 0);
+            let origin = (64 * 5 + 17 * round as u64, 64 * 9 + 3);
+            let want = run(&kernel_ref(cell), &c, origin, 64, 9, &key());
+            for arch in crate::simd::levels() {
+                let got = run(&kernel_with(arch, cell), &c, origin, 64, 9, &key());
+                assert!(got == want, "round {round} cell {cell}");
+            }
+        }
+    }
+
     /// The larger tiles stitch too (fast path).
     #[test]
     fn stitches_256() {
