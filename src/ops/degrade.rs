@@ -33,19 +33,27 @@
 //!
 //! # Speed
 //!
-//! The fast path ([`degrade_with`]) first finds each row's extent of target pixels (8 mask
+//! The fast path ([`degrade_with`]) first finds each row's extent of target pixels (16 mask
 //! bytes at a time) and, from it, for each cell row the columns of the target pixels whose
-//! interpolation reads it. Only those cells are computed: a branch-free select of the
-//! readable pixels of their columns, added into per-column `u16` running sums (flushed into
-//! the cell sums at the end of each cell row, or every 256 rows so that they cannot
-//! overflow); cell rows nobody reads are skipped. If one of the needed cells has no readable
-//! pixel, every cell of the image is summed and the pull-push decides (a cell with
-//! readable pixels is its own mean, so the needed cells are enough otherwise). Needed cell
-//! values are interpolated horizontally once per cell row, over the needed columns only, into
-//! `u16` rows (`v * 256` fits), and each output row is one vertical blend of two such rows,
-//! `(h0 * (256 - wy) + h1 * wy + 32768) >> 16`, over its target extent, written with a
-//! masked select. All integer, so equal to the reference ([`degrade_ref`], plain per-pixel
-//! loops) exactly. `cell_px == 1` returns at once.
+//! interpolation reads it. Only those cells are computed, from per-column `u16` running
+//! sums: a row whose pixels there are all readable (the usual case) adds its bytes straight
+//! in and counts one row for every column; any other row goes through a branch-free select
+//! of its readable pixels (and per-column counts). The sums are flushed into the cell sums
+//! at the end of each cell row, or every 256 rows so that they cannot overflow; for cells
+//! of at most 256 pixels a column's four sums are added as one packed `u64`. Cell rows
+//! nobody reads are skipped. If one of the needed cells has no readable pixel, every cell
+//! of the image is summed and the pull-push decides (a cell with readable pixels is its own
+//! mean, so the needed cells are enough otherwise). Needed cell values are interpolated
+//! horizontally once per cell row, over the needed columns only, into `u16` rows (`v * 256`
+//! fits), without a gather: the column at `x` reads the cells of columns `x - c/2` and
+//! `x - c/2 + c` clamped to its domain, so the values are spread over their columns once
+//! and read at two fixed offsets. Once per pair of cell rows the two rows are interleaved
+//! and biased into `i16` pairs, and each output row is one vertical blend
+//! `(h0 * (256 - wy) + h1 * wy + 32768) >> 16` over its target extent: one `pmaddwd` lane
+//! per byte at the AVX2 and AVX-512 levels (pulp's safe intrinsics), written directly when
+//! the extent is all target, through a masked select otherwise. All integer, so equal to
+//! the reference ([`degrade_ref`], plain per-pixel loops) exactly. `cell_px == 1` returns
+//! at once.
 //!
 //! The shared pieces ([`segments`], [`cell_sums`]) are used by `pixelate` too.
 
@@ -312,7 +320,8 @@ fn needed_values(
     let w = img.width() as usize;
     let nx = xs.len();
     let mut vals = vec![[0u8; 4]; nx * ys.len()];
-    let mut col = vec![0u16; 4 * w];
+    // One `u64` per column: its four `u16` channel sums packed (see the flush below).
+    let mut col64 = vec![0u64; w];
     let mut cnt = vec![0u16; w];
     let mut sel = vec![0u32; w];
     let mut q = vec![0u32; w];
@@ -325,47 +334,80 @@ fn needed_values(
         let (c0, c1) = (xs[ra].start, xs[rb].end);
         let n = c1 - c0;
         racc[ra..=rb].fill(Acc::default());
-        let mut rows = 0;
+        // Rows since the last flush, those of them with every pixel readable, and whether
+        // `cnt` counts some.
+        let (mut rows, mut full, mut partial) = (0, 0u32, false);
         for y in ys.start..ys.end {
+            let col: &mut [u16] = bytemuck::cast_slice_mut(&mut col64[..]);
             let t = &target[y * w + c0..y * w + c1];
             let f = &forbidden[y * w + c0..y * w + c1];
             let p = &img.row(y as u32)[4 * c0..4 * c1];
-            // Three flat passes the loop vectoriser turns into wide operations: the
-            // readable flag per pixel (and the counts), the pixels masked by it as whole
-            // `u32` lanes, and the masked bytes widened into the column sums.
-            let sel = &mut sel[..n];
-            for (((s, m), &t), &f) in sel.iter_mut().zip(cnt[..n].iter_mut()).zip(t).zip(f) {
-                let r = u32::from((f == 0) | (t != 0));
-                *s = 0u32.wrapping_sub(r);
-                *m = m.wrapping_add(r as u16);
-            }
-            let q = &mut q[..n];
-            for ((o, px), &s) in q.iter_mut().zip(p.as_chunks::<4>().0).zip(sel.iter()) {
-                *o = u32::from_ne_bytes(*px) & s;
-            }
-            let qb: &[u8] = bytemuck::cast_slice(q);
-            for (a, &b) in col[..4 * n].iter_mut().zip(qb) {
-                *a = a.wrapping_add(u16::from(b));
+            let all = t
+                .iter()
+                .zip(f)
+                .fold(true, |a, (&t, &f)| a & ((f == 0) | (t != 0)));
+            if all {
+                // Every pixel readable (the usual case): the bytes straight into the column
+                // sums, and one more row for every column's count.
+                for (a, &b) in col[..4 * n].iter_mut().zip(p) {
+                    *a = a.wrapping_add(u16::from(b));
+                }
+                full += 1;
+            } else {
+                // Three flat passes the loop vectoriser turns into wide operations: the
+                // readable flag per pixel (and the counts), the pixels masked by it as whole
+                // `u32` lanes, and the masked bytes widened into the column sums.
+                let sel = &mut sel[..n];
+                for (((s, m), &t), &f) in sel.iter_mut().zip(cnt[..n].iter_mut()).zip(t).zip(f) {
+                    let r = u32::from((f == 0) | (t != 0));
+                    *s = 0u32.wrapping_sub(r);
+                    *m = m.wrapping_add(r as u16);
+                }
+                let q = &mut q[..n];
+                for ((o, px), &s) in q.iter_mut().zip(p.as_chunks::<4>().0).zip(sel.iter()) {
+                    *o = u32::from_ne_bytes(*px) & s;
+                }
+                let qb: &[u8] = bytemuck::cast_slice(q);
+                for (a, &b) in col[..4 * n].iter_mut().zip(qb) {
+                    *a = a.wrapping_add(u16::from(b));
+                }
+                partial = true;
             }
             rows += 1;
             if rows == 256 || y + 1 == ys.end {
+                // At most 16 x 16 pixels since the last flush (cells up to 16): every
+                // channel sum of a run fits its `u16` lane, so the packed columns are
+                // added as plain `u64`s.
+                let packed =
+                    rows * (xs[ra..=rb].iter().map(|s| s.end - s.start).max()).unwrap_or(0) <= 256;
                 for (xs, a) in xs[ra..=rb].iter().zip(&mut racc[ra..=rb]) {
                     let (s0, s1) = (xs.start - c0, xs.end - c0);
                     let mut s = [0u32; 4];
-                    for q in col[4 * s0..4 * s1].as_chunks::<4>().0 {
-                        for k in 0..4 {
-                            s[k] += u32::from(q[k]);
+                    if packed {
+                        let v = col64[s0..s1].iter().fold(0u64, |a, &b| a.wrapping_add(b));
+                        let l: [u16; 4] = bytemuck::cast(v);
+                        s = l.map(u32::from);
+                    } else {
+                        for q in bytemuck::cast_slice::<u64, [u16; 4]>(&col64[s0..s1]) {
+                            for k in 0..4 {
+                                s[k] += u32::from(q[k]);
+                            }
                         }
                     }
-                    let nn: u32 = cnt[s0..s1].iter().map(|&v| u32::from(v)).sum();
+                    let mut nn = full * (s1 - s0) as u32;
+                    if partial {
+                        nn += cnt[s0..s1].iter().map(|&v| u32::from(v)).sum::<u32>();
+                    }
                     for (ak, &sk) in a.sum.iter_mut().zip(&s) {
                         *ak += u64::from(sk);
                     }
                     a.n += u64::from(nn);
                 }
-                col[..4 * n].fill(0);
-                cnt[..n].fill(0);
-                rows = 0;
+                col64[..n].fill(0);
+                if partial {
+                    cnt[..n].fill(0);
+                }
+                (rows, full, partial) = (0, 0, false);
             }
         }
         for (v, a) in vals[j * nx + ra..=j * nx + rb]
@@ -381,29 +423,167 @@ fn needed_values(
     Some(vals)
 }
 
-/// Writes the target pixels of `row` (mask `tr`) as the vertical blend of the horizontally
-/// interpolated rows `h0`, `h1` (weight `wy` of `h1`, in 1/256), through `o` (scratch of at
-/// least `4 * row.len()` bytes): the blend of every lane, then a masked select of whole
-/// pixels, two flat loops that vectorise.
+/// One output byte of the vertical blend from its biased, interleaved pair (see
+/// [`blend_row`]); `w = [256 - wy, wy]`.
 #[inline(always)]
-fn blend_row(row: &mut [[u8; 4]], tr: &[u8], h0: &[u16], h1: &[u16], wy: u32, o: &mut [u32]) {
-    let n = row.len();
-    let (w0, w1) = (256 - wy, wy);
-    let o = &mut o[..n];
-    let ob: &mut [u8] = bytemuck::cast_slice_mut(o);
-    for ((o, &a), &b) in ob.iter_mut().zip(&h0[..4 * n]).zip(&h1[..4 * n]) {
-        // Wrapping ops: no overflow (< 2^25), and no checks in the way of the vectoriser
-        // in builds with overflow checks.
-        *o = (u32::from(a)
-            .wrapping_mul(w0)
-            .wrapping_add(u32::from(b).wrapping_mul(w1))
-            .wrapping_add(32768)
-            >> 16) as u8;
+fn mix1(p: &[i16; 2], w: [i32; 2]) -> u8 {
+    // No overflow: |p * w| <= 2^23 and the result is in [0, 2^24).
+    (i32::from(p[0])
+        .wrapping_mul(w[0])
+        .wrapping_add(i32::from(p[1]).wrapping_mul(w[1]))
+        .wrapping_add(MIX_BIAS)
+        >> 16) as u8
+}
+
+/// Undoes the `i16` bias of both halves (`32768 * 256`) and rounds (`32768`).
+const MIX_BIAS: i32 = (1 << 23) + 32768;
+
+/// `out[k] = mix1(band[k])` for every `k`, with `pmaddwd` (one instruction per 16 or 8 bytes)
+/// at the AVX2 and AVX-512 levels (the loop vectoriser does not find it).
+#[inline(always)]
+fn mix_row(arch: Arch, out: &mut [u8], band: &[[i16; 2]], wy: u32) {
+    let w = [256 - wy as i32, wy as i32];
+    let band = &band[..out.len()];
+    match arch {
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        Arch::V4(s) => s.vectorize(|| {
+            let wv = s.splat_i32x16((w[1] << 16) | w[0]);
+            let wv: pulp::i16x32 = bytemuck::cast(wv);
+            let bias = s.splat_i32x16(MIX_BIAS);
+            let (oc, ot) = out.as_chunks_mut::<16>();
+            let (bc, bt) = band.as_chunks::<16>();
+            for (o, b) in oc.iter_mut().zip(bc) {
+                let p: pulp::i16x32 = bytemuck::cast(*b);
+                let v = s.multiply_wrapping_add_adjacent_i16x32(p, wv);
+                let v = s.shr_const_i32x16::<16>(s.wrapping_add_i32x16(v, bias));
+                *o = bytemuck::cast(s.convert_i32x16_to_u8x16(v));
+            }
+            for (o, p) in ot.iter_mut().zip(bt) {
+                *o = mix1(p, w);
+            }
+        }),
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        Arch::V3(s) => s.vectorize(|| {
+            let wv = s.splat_i32x8((w[1] << 16) | w[0]);
+            let wv: pulp::i16x16 = bytemuck::cast(wv);
+            let bias = s.splat_i32x8(MIX_BIAS);
+            let idx = bytemuck::cast([0u32, 4, 1, 5, 2, 6, 3, 7]);
+            let (oc, ot) = out.as_chunks_mut::<32>();
+            let (bc, bt) = band.as_chunks::<32>();
+            for (o, b) in oc.iter_mut().zip(bc) {
+                let q: &[[[i16; 2]; 8]; 4] = bytemuck::cast_ref(b);
+                // (No `array::map`: its closure would not be inlined at this level.)
+                let m = |q: [[i16; 2]; 8]| {
+                    let v = s.multiply_wrapping_add_adjacent_i16x16(bytemuck::cast(q), wv);
+                    s.shr_const_i32x8::<16>(s.wrapping_add_i32x8(v, bias))
+                };
+                let v = [m(q[0]), m(q[1]), m(q[2]), m(q[3])];
+                // Packs within 128-bit halves: bytes 0-3 of v0, v1, v2, v3 in the low half,
+                // 4-7 in the high one; the dword permutation puts them in order.
+                let a = s.pack_with_unsigned_saturation_i32x8(v[0], v[1]);
+                let b = s.pack_with_unsigned_saturation_i32x8(v[2], v[3]);
+                let c =
+                    s.pack_with_unsigned_saturation_i16x16(bytemuck::cast(a), bytemuck::cast(b));
+                *o = bytemuck::cast(s.avx2._mm256_permutevar8x32_epi32(bytemuck::cast(c), idx));
+            }
+            for (o, p) in ot.iter_mut().zip(bt) {
+                *o = mix1(p, w);
+            }
+        }),
+        _ => {
+            for (o, p) in out.iter_mut().zip(band) {
+                *o = mix1(p, w);
+            }
+        }
     }
+}
+
+/// Writes the target pixels of `row` (mask `tr`) as the vertical blend of two horizontally
+/// interpolated rows `h0`, `h1` given interleaved and biased (`band[k] = [h0[k] - 32768,
+/// h1[k] - 32768]` as `i16`), weight `wy` of `h1` in 1/256:
+/// `(h0 * (256 - wy) + h1 * wy + 32768) >> 16` is `band[k][0] * (256 - wy) + band[k][1] * wy
+/// + 2^23 + 32768` shifted right 16, a sum of two `i16` products (one `pmaddwd` lane).
+/// A row whose extent is all target is written directly; otherwise the blend goes through
+/// `o` (scratch of at least `row.len()` pixels) and a masked select of whole pixels.
+#[inline(always)]
+fn blend_row(
+    arch: Arch,
+    row: &mut [[u8; 4]],
+    tr: &[u8],
+    band: &[[i16; 2]],
+    wy: u32,
+    o: &mut [u32],
+) {
+    let n = row.len();
+    if tr[..n].iter().fold(true, |a, &m| a & (m != 0)) {
+        mix_row(arch, row.as_flattened_mut(), band, wy);
+        return;
+    }
+    let o = &mut o[..n];
+    mix_row(arch, bytemuck::cast_slice_mut::<u32, u8>(o), band, wy);
     for ((q, &m), &v) in row.iter_mut().zip(tr).zip(o.iter()) {
         let sel = 0u32.wrapping_sub(u32::from(m != 0));
         let old = u32::from_ne_bytes(*q);
         *q = ((old & !sel) | (v & sel)).to_ne_bytes();
+    }
+}
+
+/// Interleaves the horizontally interpolated rows `h0`, `h1` (`v * 256`) into `band`, biased
+/// into `i16` (see [`blend_row`]).
+#[inline(always)]
+fn interleave(band: &mut [[i16; 2]], h0: &[u16], h1: &[u16]) {
+    for ((b, &a), &c) in band.iter_mut().zip(h0).zip(h1) {
+        *b = [(a ^ 0x8000) as i16, (c ^ 0x8000) as i16];
+    }
+}
+
+/// The horizontal interpolation of one cell row (see its use in [`degrade_with`]).
+struct HInterp<'a> {
+    /// The column runs.
+    xs: &'a [Seg],
+    /// Per domain: its first and one past its last column, and its first run.
+    doms: &'a [(usize, usize, usize)],
+    /// Per lane: the weight of the second cell (1/256).
+    wl: &'a [u16],
+    /// The cell side, and half of it.
+    cc: usize,
+    hl: usize,
+}
+
+impl HInterp<'_> {
+    /// Writes `hrow` (`v * 256` per lane) over the columns `[x0, x1)` from the cell values
+    /// `vrow` of one cell row (as `u32` pixels), through `ep` (scratch of `w + cc`).
+    #[inline(always)]
+    fn load(&self, hrow: &mut [u16], vrow: &[u32], (x0, x1): (usize, usize), ep: &mut [u32]) {
+        let (cc, hl) = (self.cc, self.hl);
+        for &(ds, de, r0) in self.doms {
+            let (a, b) = (x0.max(ds), x1.min(de));
+            if a >= b {
+                continue;
+            }
+            // `ep[k]` is the value of column `lo - hl + k` clamped to `[lo, hi)`.
+            let (lo, hi) = (ds.max(a.saturating_sub(hl)), de.min(b + cc - hl));
+            let ep = &mut ep[..hi - lo + cc];
+            let mut r = r0 + self.xs[r0..].partition_point(|s| s.end <= lo);
+            ep[..hl].fill(vrow[r]);
+            let mut x = lo;
+            while x < hi {
+                let e = self.xs[r].end.min(hi);
+                ep[hl + x - lo..hl + e - lo].fill(vrow[r]);
+                (x, r) = (e, r + 1);
+            }
+            ep[hl + hi - lo..].fill(vrow[r - 1]);
+            let eb: &[u8] = bytemuck::cast_slice(ep);
+            let (b0, b1) = (&eb[4 * (a - lo)..4 * (b - lo)], &eb[4 * (a - lo + cc)..]);
+            for (((o, &v0), &v1), &wt) in hrow[4 * a..4 * b]
+                .iter_mut()
+                .zip(b0)
+                .zip(b1)
+                .zip(&self.wl[4 * a..4 * b])
+            {
+                *o = u16::from(v0) * (256 - wt) + u16::from(v1) * wt;
+            }
+        }
     }
 }
 
@@ -510,6 +690,7 @@ pub(crate) fn degrade_with(
     color: [u8; 3],
 ) {
     struct Run<'a, 'b, 'c> {
+        arch: Arch,
         img: &'a mut ImageViewMut<'b>,
         target: &'a [u8],
         frame: &'a OpFrame<'c>,
@@ -521,6 +702,7 @@ pub(crate) fn degrade_with(
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, _simd: S) {
             let Run {
+                arch,
                 img,
                 target,
                 frame,
@@ -530,9 +712,11 @@ pub(crate) fn degrade_with(
             let (w, h) = (img.width() as usize, img.height() as usize);
             let t = u64::from(frame.tile_px.max(1));
             // The extent `[x0, x1)` of each row's target pixels (empty: `x0 == x1`).
-            let ext: Vec<(usize, usize)> = (0..h)
-                .map(|y| super::nonzero_span(&target[y * w..(y + 1) * w]).unwrap_or((0, 0)))
-                .collect();
+            // (A plain loop: an iterator adapter would not be inlined at this CPU level.)
+            let mut ext = Vec::with_capacity(h);
+            for y in 0..h {
+                ext.push(super::nonzero_span(&target[y * w..(y + 1) * w]).unwrap_or((0, 0)));
+            }
             if ext.iter().all(|&(a, b)| a == b) {
                 return;
             }
@@ -564,34 +748,29 @@ pub(crate) fn degrade_with(
             let mut keys = [usize::MAX; 2];
             let mut hs = [vec![0u16; 4 * w], vec![0u16; 4 * w]];
             let mut blended = vec![0u32; w];
-            // The horizontal interpolation in flat passes: per column, the two cells'
-            // values as whole pixels (gathered), then every lane blended with its column's
-            // weight (spread to the four lanes once per call).
-            let (i0s, i1s): (Vec<u32>, Vec<u32>) = xi.iter().map(|&(a, b, _)| (a, b)).unzip();
+            // The two rows of the current pair of cell rows, interleaved (see `blend_row`).
+            let mut band = vec![[0i16; 2]; 4 * w];
+            let mut band_key = (usize::MAX, usize::MAX);
+            // The horizontal interpolation, per domain, without a gather: the column at
+            // `x` reads the cells of columns `x - c/2` and `x - c/2 + c` clamped to the
+            // domain (world-aligned cells, see `cell_pos`), so the cell values are spread
+            // over their columns once (`ep`, padded at both ends with the edge cells), and
+            // the interpolation reads `ep` at two fixed offsets, every lane blended with its
+            // column's weight (spread to the four lanes once per call).
             let wl: Vec<u16> = xi.iter().flat_map(|&(_, _, wt)| [wt as u16; 4]).collect();
             let vals32: Vec<u32> = vals.iter().map(|v| u32::from_ne_bytes(*v)).collect();
-            let mut g = [vec![0u32; w], vec![0u32; w]];
-            let mut load = |hrow: &mut Vec<u16>, j: usize| {
-                let vrow = &vals32[j * nx..(j + 1) * nx];
-                let (x0, x1) = need[j];
-                let [g0, g1] = &mut g;
-                let (g0, g1) = (&mut g0[x0..x1], &mut g1[x0..x1]);
-                for ((a, b), (&i0, &i1)) in g0
-                    .iter_mut()
-                    .zip(g1.iter_mut())
-                    .zip(i0s[x0..x1].iter().zip(&i1s[x0..x1]))
-                {
-                    (*a, *b) = (vrow[i0 as usize], vrow[i1 as usize]);
-                }
-                let (b0, b1): (&[u8], &[u8]) = (bytemuck::cast_slice(g0), bytemuck::cast_slice(g1));
-                for (((o, &v0), &v1), &wt) in hrow[4 * x0..4 * x1]
-                    .iter_mut()
-                    .zip(b0)
-                    .zip(b1)
-                    .zip(&wl[4 * x0..4 * x1])
-                {
-                    *o = u16::from(v0) * (256 - wt) + u16::from(v1) * wt;
-                }
+            let doms: Vec<(usize, usize, usize)> = domain_starts(&xs)
+                .windows(2)
+                .map(|d| (xs[d[0]].start, xs[d[1] - 1].end, d[0]))
+                .collect();
+            let (cc, hl) = (c as usize, (c / 2) as usize);
+            let mut ep = vec![0u32; w + cc];
+            let hx = HInterp {
+                xs: &xs,
+                doms: &doms,
+                wl: &wl,
+                cc,
+                hl,
             };
             for (y, (&(j0, j1, wy), &(x0, x1))) in yi.iter().zip(&ext).enumerate() {
                 if x0 == x1 {
@@ -602,7 +781,12 @@ pub(crate) fn degrade_with(
                     Some(s) => s,
                     None => {
                         let s = usize::from(keys[0] == j1);
-                        load(&mut hs[s], j0);
+                        hx.load(
+                            &mut hs[s],
+                            &vals32[j0 * nx..(j0 + 1) * nx],
+                            need[j0],
+                            &mut ep,
+                        );
                         keys[s] = j0;
                         s
                     }
@@ -611,15 +795,28 @@ pub(crate) fn degrade_with(
                     Some(s) => s,
                     None => {
                         let s = 1 - s0;
-                        load(&mut hs[s], j1);
+                        hx.load(
+                            &mut hs[s],
+                            &vals32[j1 * nx..(j1 + 1) * nx],
+                            need[j1],
+                            &mut ep,
+                        );
                         keys[s] = j1;
                         s
                     }
                 };
-                let (h0, h1) = (&hs[s0][4 * x0..4 * x1], &hs[s1][4 * x0..4 * x1]);
+                if band_key != (j0, j1) {
+                    // Every row reading this pair of cell rows has its extent in both
+                    // cell rows' needed columns.
+                    let b0 = need[j0].0.max(need[j1].0);
+                    let b1 = need[j0].1.min(need[j1].1);
+                    let (h0, h1) = (&hs[s0][4 * b0..4 * b1], &hs[s1][4 * b0..4 * b1]);
+                    interleave(&mut band[4 * b0..4 * b1], h0, h1);
+                    band_key = (j0, j1);
+                }
                 let tr = &target[y * w + x0..y * w + x1];
                 let row = &mut img.pixels_mut(y as u32)[x0..x1];
-                blend_row(row, tr, h0, h1, wy, &mut blended);
+                blend_row(arch, row, tr, &band[4 * x0..4 * x1], wy, &mut blended);
             }
         }
     }
@@ -629,6 +826,7 @@ pub(crate) fn degrade_with(
         return;
     }
     arch.dispatch(Run {
+        arch,
         img: &mut *img,
         target,
         frame,
@@ -964,6 +1162,23 @@ mod tests {
             }
             let out = run(&kernel(cell), &c, (ox, oy), 16, 4, &key());
             prop_assert_eq!(out, c.px);
+        }
+    }
+
+    /// Large cells (run sums past the packed `u16` flush, wide spread padding): every level
+    /// equals the reference.
+    #[test]
+    fn large_cells_equal_reference() {
+        let mut rng = Rng::new(0x1a7e);
+        for round in 0..12 {
+            let cell = [32u32, 64][round % 2];
+            let c = case(&mut rng, 150, 90, 4, round % 3 == 0, round % 4 != 0);
+            let origin = (64 * 5 + 17 * round as u64, 64 * 9 + 3);
+            let want = run(&kernel_ref(cell), &c, origin, 64, 9, &key());
+            for arch in crate::simd::levels() {
+                let got = run(&kernel_with(arch, cell), &c, origin, 64, 9, &key());
+                assert!(got == want, "round {round} cell {cell}");
+            }
         }
     }
 
