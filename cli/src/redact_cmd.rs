@@ -4,10 +4,10 @@
 //! Two routes, the same tiles:
 //!
 //! * **MBTiles to MBTiles** (a plain `tiles` table, the common case): SQLite copies the rows
-//!   the planner finds clear straight from the input file into the output, on one thread,
-//!   then indexes and flushes them; meanwhile the reached tiles, found from their addresses
-//!   alone, go through the pipeline below into a second temporary file, appended at the end.
-//!   Clear tiles are never decoded nor even handed to Rust.
+//!   the planner finds clear straight from the input file into the output, as one job of the
+//!   pool, then indexes and flushes them; the rows it leaves out (the reached tiles) are
+//!   queued by rowid for the pipeline below, which writes them into a second temporary file,
+//!   appended at the end. Clear tiles are never decoded nor even handed to Rust.
 //! * **Any other pair of formats**: the pipeline over every tile. The input is read in
 //!   batches of [`BATCH`] tiles; each batch is a rayon job of its own (redacted in parallel,
 //!   with no barrier between batches) and a writer thread writes the results in input
@@ -18,10 +18,10 @@
 //! The output is published only when complete (see [`crate::archive`]).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -228,6 +228,42 @@ struct Run<'a> {
     bar: &'a indicatif::ProgressBar,
 }
 
+/// Runs `a` and `b` at the same time: `a` as a job of `pool` when it has two threads or more
+/// (so that, once `a` is done, its thread joins `b`'s jobs on the pool), else on a thread of
+/// its own (a one-thread pool busy with `a` could not run `b`'s jobs: `a` waits on them).
+fn side_by_side<RA: Send, RB>(
+    pool: &rayon::ThreadPool,
+    a: impl FnOnce() -> RA + Send,
+    b: impl FnOnce() -> RB,
+) -> (RA, RB) {
+    if pool.current_num_threads() >= 2 {
+        let mut ra = None;
+        let rb = pool.in_place_scope(|s| {
+            s.spawn(|_| ra = Some(a()));
+            b()
+        });
+        (ra.expect("the scope waits for its jobs"), rb)
+    } else {
+        std::thread::scope(|s| {
+            let a = s.spawn(a);
+            let rb = b();
+            match a.join() {
+                Ok(ra) => (ra, rb),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        })
+    }
+}
+
+/// The queue of reached rows (rowid, address) from the SQLite copy to the pipeline.
+type Queue = SyncSender<(i64, TileId)>;
+
+/// Copied rows of one zoom per step of the progress bar.
+const BAR_STEP: u64 = 1024;
+
+/// Reached rows the SQLite copy may queue for the pipeline before it waits.
+const REACHED_QUEUE: usize = 4 * BATCH;
+
 /// The error of a part of a run stopped because another part failed (that part's error is
 /// the one reported).
 const STOPPED: &str = "stopped: another part of the run failed";
@@ -301,11 +337,11 @@ impl Run<'_> {
 }
 
 /// MBTiles to MBTiles (a plain `tiles` table): SQLite copies the rows the zones do not
-/// reach straight from the input into the output on one thread, while the reached tiles
-/// (found from their addresses alone) are read, redacted by the pool and written to a
-/// second temporary file, appended to the output at the end. The copied rows are never
-/// decoded nor even handed to Rust; the planner decides for every row, on both sides
-/// (the same call, so a row is either copied or redacted, never both nor neither).
+/// reach straight from the input into the output, as one job of the pool (whose thread
+/// joins the redaction once the copy is indexed and flushed). The planner decides once per
+/// row, inside the copy's SQL function: a row is either copied or queued, by rowid, for
+/// the pipeline, which reads, redacts and writes it to a second temporary file, appended
+/// to the output at the end. The copied rows are never decoded nor even handed to Rust.
 fn redact_mbtiles(
     run: &Run<'_>,
     reader: &mut MbtilesReader,
@@ -316,60 +352,95 @@ fn redact_mbtiles(
     // The redacted tiles' temporary file, next to the output's (hidden, unique).
     let mut part = MbtilesWriter::create(output)?;
     let stop = Arc::new(AtomicBool::new(false));
-    // Rows copied, per zoom.
-    let copied = Arc::new(Mutex::new(BTreeMap::<u8, u64>::new()));
-    let (copy_result, redact_result) = std::thread::scope(|scope| {
-        let copier = {
-            let (redactor, stop, copied) = (run.redactor.clone(), stop.clone(), copied.clone());
-            let bar = run.bar.clone();
-            let input = run.input.to_path_buf();
-            let writer = &mut *writer;
-            scope.spawn(move || {
-                let stop_copy = stop.clone();
-                let result = writer.copy_from(&input, move |id| {
-                    if stop_copy.load(Ordering::Relaxed) {
-                        return Err(STOPPED.to_string());
-                    }
-                    let clear = redactor.plan(id, TileSize::S256) == TilePlan::Clear;
-                    if clear {
-                        let mut c = copied.lock().unwrap_or_else(|p| p.into_inner());
-                        *c.entry(id.z()).or_default() += 1;
-                        bar.inc(1);
-                    }
-                    Ok(clear)
-                });
-                // Index and flush the copied rows while the redaction goes on.
-                let result = result.and_then(|_| writer.index_and_flush());
-                if result.is_err() {
-                    stop.store(true, Ordering::Relaxed);
+    // Rows copied, per zoom (lock-free: counted once per row).
+    let copied: Arc<Vec<AtomicU64>> = Arc::new(
+        (0..=tileredact::MAX_ZOOM)
+            .map(|_| AtomicU64::new(0))
+            .collect(),
+    );
+    // The rows the copy leaves out (the reached ones) go to the pipeline by rowid, so each
+    // row is planned once. A bounded queue: when the redaction falls behind, the copy waits.
+    let (reached, rowids) = std::sync::mpsc::sync_channel::<(i64, TileId)>(REACHED_QUEUE);
+    // Held by the SQL function too: the copier hangs up explicitly when it ends (even by a
+    // panic), so the pipeline's loop always ends.
+    let reached = Arc::new(Mutex::new(Some(reached)));
+    let mut rowids = Some(rowids);
+    let copier = {
+        let (redactor, stop, copied) = (run.redactor.clone(), stop.clone(), copied.clone());
+        let bar = run.bar.clone();
+        let input = run.input.to_path_buf();
+        let writer = &mut *writer;
+        let reached = reached.clone();
+        move || {
+            /// Hangs up the queue of reached rows when dropped.
+            struct HangUp(Arc<Mutex<Option<Queue>>>);
+            impl Drop for HangUp {
+                fn drop(&mut self) {
+                    self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
                 }
-                result
-            })
-        };
-        let redactor: &Redactor = run.redactor;
-        let pick = |id: TileId| redactor.plan(id, TileSize::S256) != TilePlan::Clear;
-        let stopped = || stop.load(Ordering::Relaxed).then(|| STOPPED.to_string());
+            }
+            let hang_up = HangUp(reached.clone());
+            let stop_copy = stop.clone();
+            let result = writer.copy_from(&input, move |rowid, id| {
+                if stop_copy.load(Ordering::Relaxed) {
+                    return Err(STOPPED.to_string());
+                }
+                let clear = redactor.plan(id, TileSize::S256) == TilePlan::Clear;
+                if clear {
+                    let n = copied[usize::from(id.z())].fetch_add(1, Ordering::Relaxed);
+                    // The bar moves by blocks (it takes a lock and reads the clock).
+                    if n % BAR_STEP == BAR_STEP - 1 {
+                        bar.inc(BAR_STEP);
+                    }
+                } else {
+                    // The pipeline stopped: its error is the one reported.
+                    let queue = reached.lock().unwrap_or_else(|p| p.into_inner());
+                    queue
+                        .as_ref()
+                        .ok_or_else(|| STOPPED.to_string())?
+                        .send((rowid, id))
+                        .map_err(|_| STOPPED.to_string())?;
+                }
+                Ok(clear)
+            });
+            drop(hang_up);
+            // Index and flush the copied rows while the redaction goes on.
+            let result = result.and_then(|_| writer.index_and_flush());
+            if result.is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            result
+        }
+    };
+    let redact = || {
         let redacted = run.pipeline(
-            &mut |f| reader.for_each_picked_batch(BATCH, &pick, &stopped, f),
+            &mut |f| {
+                // Ends when the copy has sent every reached row (or stopped).
+                let rowids = rowids.take().expect("the pipeline reads once");
+                reader.for_each_batch_of_rows(BATCH, rowids, f)
+            },
             &mut part,
             report,
         );
         if redacted.is_err() {
             stop.store(true, Ordering::Relaxed);
         }
-        let copy_result = copier
-            .join()
-            .unwrap_or_else(|_| Err("the copy of the clear tiles panicked".to_string()));
-        (copy_result, redacted)
-    });
+        redacted
+    };
+    let (copy_result, redact_result) = side_by_side(run.pool, copier, redact);
     // The error of the part that failed first (the other one only stopped).
     match (copy_result, redact_result) {
         (Ok(_), Ok(())) => {}
         (Err(e), Err(f)) if e == STOPPED => return Err(f),
         (Err(e), _) | (_, Err(e)) => return Err(e),
     }
-    for (z, n) in copied.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-        let zoom = report.per_zoom.entry(*z).or_default();
+    for (z, n) in (0u8..).zip(copied.iter()) {
+        let n = n.load(Ordering::Relaxed);
+        if n == 0 {
+            continue;
+        }
+        run.bar.inc(n % BAR_STEP);
+        let zoom = report.per_zoom.entry(z).or_default();
         zoom.read += n;
         zoom.copied += n;
         report.totals.read += n;
@@ -417,6 +488,10 @@ pub fn run_redact(args: &RedactArgs) -> Result<(), String> {
     };
     let total = reader.count()?;
 
+    // The SQLite route: MBTiles to MBTiles with a plain `tiles` table.
+    let sqlite_route = out_format == ArchiveFormat::Mbtiles
+        && reader.as_mbtiles().is_some_and(|mb| mb.is_plain_table());
+    // On the SQLite route the copy runs as a job of this pool (see `side_by_side`).
     let pool = crate::run::worker_pool(args.threads)?;
     let bar = crate::run::progress_bar(args.quiet, total);
 
@@ -444,8 +519,8 @@ pub fn run_redact(args: &RedactArgs) -> Result<(), String> {
         input: &args.input,
         bar: &bar,
     };
-    let mut writer: Box<dyn TileWriter> = match (reader.as_mbtiles(), out_format) {
-        (Some(mb), ArchiveFormat::Mbtiles) if mb.is_plain_table() => {
+    let mut writer: Box<dyn TileWriter> = match reader.as_mbtiles() {
+        Some(mb) if sqlite_route => {
             let mut writer = MbtilesWriter::create(&args.output)?;
             redact_mbtiles(&ctx, mb, &mut writer, &args.output, &mut report)?;
             Box::new(writer)

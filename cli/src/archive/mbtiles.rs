@@ -155,50 +155,28 @@ impl MbtilesReader {
                 .is_ok()
     }
 
-    /// Calls `f` with successive batches of at most `batch` of the tiles whose address
-    /// `pick` accepts (a plain table only, see [`MbtilesReader::is_plain_table`]). Only the
-    /// addresses of the other rows are read: one scan of the addresses (SQLite reads them
-    /// from the narrowest index that holds them), then one lookup by rowid per picked tile.
-    /// Stops with `Err(stop)` as soon as `stop()` returns `Some(stop)`.
+    /// Calls `f` with successive batches of at most `batch` of the tiles whose rowids (and
+    /// addresses) arrive on `rowids` (a plain table only, see
+    /// [`MbtilesReader::is_plain_table`]), each looked up by rowid, until the sender
+    /// hangs up. [`MbtilesWriter::copy_from`] sends them: the rows it does not copy.
     ///
     /// # Errors
-    /// As [`TileReader::for_each_batch`], or the error of `pick`, `f` or `stop`.
-    pub fn for_each_picked_batch(
+    /// A message naming the file (a row that vanished, `tile_data` not a blob), or the
+    /// error of `f`.
+    pub fn for_each_batch_of_rows(
         &mut self,
         batch: usize,
-        pick: &dyn Fn(TileId) -> bool,
-        stop: &dyn Fn() -> Option<String>,
+        rowids: std::sync::mpsc::Receiver<(i64, TileId)>,
         f: &mut dyn FnMut(Vec<Tile>) -> Result<(), String>,
     ) -> Result<(), String> {
         let path = self.path.clone();
         let err = |e: rusqlite::Error| format!("{}: cannot read the tiles: {e}", path.display());
-        let mut ids = self
-            .conn
-            .prepare("SELECT _rowid_, zoom_level, tile_column, tile_row FROM tiles")
-            .map_err(err)?;
         let mut data = self
             .conn
             .prepare("SELECT tile_data FROM tiles WHERE _rowid_ = ?1")
             .map_err(err)?;
-        let mut rows = ids.query([]).map_err(err)?;
         let mut tiles = Vec::with_capacity(batch);
-        let mut seen = 0usize;
-        while let Some(row) = rows.next().map_err(err)? {
-            seen += 1;
-            if seen.is_multiple_of(BATCH_CHECK)
-                && let Some(e) = stop()
-            {
-                return Err(e);
-            }
-            let get = |i| {
-                row.get::<_, i64>(i)
-                    .map_err(|e| format!("{}: a tile row is malformed: {e}", path.display()))
-            };
-            let id = tile_id(&path, get(1)?, get(2)?, get(3)?)?;
-            if !pick(id) {
-                continue;
-            }
-            let rowid = get(0)?;
+        for (rowid, id) in rowids {
             let mut found = data.query([rowid]).map_err(err)?;
             let Some(r) = found.next().map_err(err)? else {
                 return Err(format!(
@@ -210,9 +188,6 @@ impl MbtilesReader {
             let data = tile_bytes(&path, id, r.get_ref(0))?;
             tiles.push(Tile { id, data });
             if tiles.len() == batch {
-                if let Some(e) = stop() {
-                    return Err(e);
-                }
                 f(std::mem::replace(&mut tiles, Vec::with_capacity(batch)))?;
             }
         }
@@ -222,9 +197,6 @@ impl MbtilesReader {
         Ok(())
     }
 }
-
-/// Rows between two checks of a `stop` callback.
-const BATCH_CHECK: usize = 4096;
 
 /// The bytes of a `tile_data` value: a blob, text (its bytes) or NULL (no bytes).
 fn tile_bytes(
@@ -435,8 +407,8 @@ impl MbtilesWriter {
 
     /// Copies inside SQLite, as the same bytes, every row of the MBTiles file `src` (a
     /// plain `tiles` table, see [`MbtilesReader::is_plain_table`]; attached read-only) whose
-    /// address `keep` accepts, and returns how many rows were copied. `keep` runs on this
-    /// thread, once per row; its error stops the copy. `tile_data` is written as a blob
+    /// address `keep(rowid, address)` accepts, and returns how many rows were copied. `keep`
+    /// runs on this thread, once per row, in rowid order; its error stops the copy. `tile_data` is written as a blob
     /// (text as its bytes, NULL as no bytes), as [`TileWriter::put_tiles`] writes it; a value
     /// of another type is an error naming the tile, and so is an address outside the grid.
     ///
@@ -445,7 +417,7 @@ impl MbtilesWriter {
     pub fn copy_from(
         &mut self,
         src: &Path,
-        keep: impl Fn(TileId) -> Result<bool, String> + Send + 'static,
+        keep: impl Fn(i64, TileId) -> Result<bool, String> + Send + 'static,
     ) -> Result<u64, String> {
         use rusqlite::functions::FunctionFlags;
         let uri = sqlite_uri(src, "?mode=ro")?;
@@ -466,7 +438,7 @@ impl MbtilesWriter {
         let conn = self.conn();
         let err = |e: rusqlite::Error| format!("cannot copy into {}: {e}", out.display());
         let flags = FunctionFlags::SQLITE_UTF8;
-        conn.create_scalar_function("tileredact_keep", 3, flags, move |ctx| {
+        conn.create_scalar_function("tileredact_keep", 4, flags, move |ctx| {
             let int = |i| match ctx.get_raw(i) {
                 rusqlite::types::ValueRef::Integer(v) => Ok(v),
                 _ => Err(user_keep(format!(
@@ -474,8 +446,8 @@ impl MbtilesWriter {
                     src_keep.display()
                 ))),
             };
-            let id = tile_id(&src_keep, int(0)?, int(1)?, int(2)?).map_err(&user_keep)?;
-            keep(id).map_err(&user_keep)
+            let id = tile_id(&src_keep, int(1)?, int(2)?, int(3)?).map_err(&user_keep)?;
+            keep(int(0)?, id).map_err(&user_keep)
         })
         .map_err(err)?;
         conn.create_scalar_function("tileredact_data", 4, flags, move |ctx| {
@@ -492,12 +464,12 @@ impl MbtilesWriter {
              iif(typeof(tile_data) = 'blob', tile_data, \
              tileredact_data(tile_data, zoom_level, tile_column, tile_row)) \
              FROM tileredact_src.tiles \
-             WHERE tileredact_keep(zoom_level, tile_column, tile_row)",
+             WHERE tileredact_keep(_rowid_, zoom_level, tile_column, tile_row)",
             [],
         );
         let detached = conn.execute("DETACH DATABASE tileredact_src", []);
         for name in ["tileredact_keep", "tileredact_data"] {
-            let _ = conn.remove_function(name, if name == "tileredact_keep" { 3 } else { 4 });
+            let _ = conn.remove_function(name, 4);
         }
         let failed = failure.lock().unwrap_or_else(|p| p.into_inner()).take();
         let copied = copied.map_err(|e| failed.unwrap_or_else(|| err(e)))?;
