@@ -186,16 +186,35 @@ impl MbtilesReader {
                 ));
             };
             let data = tile_bytes(&path, id, r.get_ref(0))?;
-            tiles.push(Tile { id, data });
-            if tiles.len() == batch {
-                f(std::mem::replace(&mut tiles, Vec::with_capacity(batch)))?;
-            }
+            push(&mut tiles, Tile { id, data }, batch, f)?;
         }
-        if !tiles.is_empty() {
-            f(tiles)?;
-        }
-        Ok(())
+        flush(tiles, f)
     }
+}
+
+/// Adds `tile` to the batch being filled, handing it to `f` once it holds `batch` tiles.
+fn push(
+    tiles: &mut Vec<Tile>,
+    tile: Tile,
+    batch: usize,
+    f: &mut dyn FnMut(Vec<Tile>) -> Result<(), String>,
+) -> Result<(), String> {
+    tiles.push(tile);
+    if tiles.len() < batch {
+        return Ok(());
+    }
+    f(std::mem::replace(tiles, Vec::with_capacity(batch)))
+}
+
+/// Hands the last, partly filled batch to `f` (if it holds any tile).
+fn flush(
+    tiles: Vec<Tile>,
+    f: &mut dyn FnMut(Vec<Tile>) -> Result<(), String>,
+) -> Result<(), String> {
+    if tiles.is_empty() {
+        return Ok(());
+    }
+    f(tiles)
 }
 
 /// The bytes of a `tile_data` value: a blob, text (its bytes) or NULL (no bytes).
@@ -326,15 +345,9 @@ impl TileReader for MbtilesReader {
             };
             let id = tile_id(&self.path, get(0)?, get(1)?, get(2)?)?;
             let data = tile_bytes(&self.path, id, row.get_ref(3))?;
-            tiles.push(Tile { id, data });
-            if tiles.len() == batch {
-                f(std::mem::replace(&mut tiles, Vec::with_capacity(batch)))?;
-            }
+            push(&mut tiles, Tile { id, data }, batch, f)?;
         }
-        if !tiles.is_empty() {
-            f(tiles)?;
-        }
-        Ok(())
+        flush(tiles, f)
     }
 
     fn as_mbtiles(&mut self) -> Option<&mut MbtilesReader> {
