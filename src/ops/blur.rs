@@ -30,6 +30,17 @@
 //!   (running sums and prefix sums) equals the reference (direct sums) bit for bit. Sigma
 //!   is clamped to [`MAX_SIGMA`] (the weights keep 5 bits at least); edges are clamped
 //!   (replicated).
+//! * **Narrow form (16-bit lanes).** When a pass has no centre term and `1 <= r <= 31`
+//!   (every sigma from about 0.8 to 39 that drops the centre term, sigma 8 included), the
+//!   samples between passes are `v q` instead of `v 256`, `q` the largest scale at which a
+//!   box sum of `2r + 1` samples fits `u16` (`q = 65535 / ((2r + 1) 255)`, 17 at sigma 8,
+//!   at least 4): box sums are then exact in wrapping `u16`, and a tap is one `pmaddwd`
+//!   per two lanes on 32 lanes at a time (`blur_lanes.rs`), against two 32-bit multiplies
+//!   on 16 lanes in the wide form. Each pass rounds to `1/q` of a level (a quarter level at
+//!   worst; the accuracy tests hold on the 8-bit output), and the result comes back to 8
+//!   bits as `(v m + 2^23) >> 24`, `m = round(2^24 / q)`, which is `(v + 128) >> 8` at
+//!   `q = 256` and keeps a constant image exactly constant. The reference runs the same
+//!   integers at the same scale.
 //! * **Order:** three vertical passes, then three horizontal ones, rounding back to 8 bits
 //!   at the end.
 //! * **Speed: one sweep down the rows, no transpose.** The operators only need the target
@@ -41,7 +52,8 @@
 //!   and channel and only its last `2r + 3` rows (a ring buffer), so every step is one
 //!   elementwise loop over a row of `u16` lanes (SIMD over the row, `u32` sums). Each row
 //!   the third vertical pass finishes goes at once through the three horizontal passes:
-//!   a prefix sum along the row (4 channels at a time), then the taps as one elementwise
+//!   a prefix sum along the row (4 channels at a time; in the narrow form a log-step scan
+//!   of 8 pixels per vector), then the taps as one elementwise
 //!   loop over the row (box sums as differences of prefix sums), on row buffers padded
 //!   with the replicated edge pixels; the result is rounded and written. The working set
 //!   is a few dozen rows, not six copies of the region. All buffers are thread-local
@@ -52,6 +64,8 @@
 //!   other operators only, so it blurs the original pixels of its own target.
 
 use pulp::{Arch, WithSimd};
+
+use super::blur_lanes::{Lanes, LanesFn, W16, with_lanes};
 
 use super::{DEFAULT_COLOR, OpFrame, Rect, clamp_premultiplied};
 use crate::image::ImageViewMut;
@@ -126,6 +140,37 @@ pub(crate) fn kernel(sigma: f32) -> Option<Kernel> {
     Some(Kernel { r, a, b, c })
 }
 
+impl Kernel {
+    /// The sample scale `q` of the narrow form, when this pass has one: no centre term and
+    /// `1 <= r <= 31`, `q` the largest scale at which every box sum of `2r + 1` samples
+    /// (and every end sum of 2) of 8-bit values times `q` fits `u16` (at least 4, so each
+    /// pass rounds to a quarter level or finer).
+    pub(crate) fn narrow(self) -> Option<u16> {
+        (self.c == 0 && (1..=NARROW_MAX_R).contains(&self.r))
+            .then(|| (65535 / ((2 * self.r as u32 + 1) * 255)) as u16)
+    }
+
+    /// The scale of the samples between passes: `q` in the narrow form, 256 (8.8) else.
+    pub(crate) fn scale(self) -> u32 {
+        self.narrow().map_or(256, u32::from)
+    }
+}
+
+/// The largest radius of a narrow pass.
+const NARROW_MAX_R: usize = 31;
+
+/// `round(2^24 / q)`: [`to8q`] with it divides by `q`, rounded.
+fn magic(q: u32) -> u32 {
+    ((1u32 << 24) + q / 2) / q
+}
+
+/// A sample of scale `q` back to 8 bits: `(v m + 2^23) >> 24` with `m` = [`magic`]`(q)`
+/// (exactly `(v + 128) >> 8` at scale 256, and `c` for `v = c q`).
+#[inline(always)]
+fn to8q(v: u16, m: u32) -> u8 {
+    ((u32::from(v) * m + (1 << 23)) >> 24) as u8
+}
+
 /// One output sample of a pass.
 #[inline(always)]
 fn tap(k: Kernel, s: u32, e: u32, centre: u32) -> u16 {
@@ -145,7 +190,8 @@ fn pass_ref(line: &[u16], k: Kernel) -> Vec<u16> {
         .collect()
 }
 
-/// Scalar reference of the blur on 8.8 samples, `w x h` pixels of 4 channels.
+/// Scalar reference of the blur on samples at the kernel's scale ([`Kernel::scale`]), `w x h`
+/// pixels of 4 channels.
 fn blur16_ref(a: &mut [u16], w: usize, h: usize, k: Kernel) {
     for _ in 0..3 {
         for x in 0..4 * w {
@@ -167,22 +213,18 @@ fn blur16_ref(a: &mut [u16], w: usize, h: usize, k: Kernel) {
     }
 }
 
-/// 8.8 back to 8 bits, rounded.
-#[inline(always)]
-fn to8(v: u16) -> u8 {
-    ((u32::from(v) + 128) >> 8) as u8
-}
-
 /// Gaussian-like blur of a tight RGBA8 buffer (`w * h * 4` bytes) in place, `sigma` in
 /// pixels, edges clamped (scalar reference: direct sums).
 pub(crate) fn blur_ref(buf: &mut [u8], w: u32, h: u32, sigma: f32) {
     let (w, h) = (w as usize, h as usize);
     assert_eq!(buf.len(), 4 * w * h, "tight RGBA8 buffer expected");
     let Some(k) = kernel(sigma) else { return };
-    let mut a: Vec<u16> = buf.iter().map(|&v| u16::from(v) << 8).collect();
+    let q = k.scale();
+    let mut a: Vec<u16> = buf.iter().map(|&v| (u32::from(v) * q) as u16).collect();
     blur16_ref(&mut a, w, h, k);
+    let m = magic(q);
     for (o, v) in buf.iter_mut().zip(a) {
-        *o = to8(v);
+        *o = to8q(v, m);
     }
 }
 
@@ -217,6 +259,10 @@ struct Scratch {
     line: [Vec<u16>; 4],
     /// Prefix sums of a padded row.
     pre: Vec<u32>,
+    /// Box sums of the three vertical passes of the narrow form.
+    sums16: [Vec<u16>; 3],
+    /// Prefix sums of a padded row (narrow form).
+    pre16: Vec<u16>,
     /// The inpainted copy of the region the blur reads.
     work: Vec<u8>,
 }
@@ -415,8 +461,52 @@ fn hpass<const C: bool>(
 /// Where [`blur_rect`] puts its rows (a trait with an always-inlined method, not a closure,
 /// so the code runs with the CPU features of the caller).
 trait Sink {
-    /// Row `y` of the blur, 8.8 pixels of the columns of the blurred rectangle.
-    fn row(&mut self, y: usize, px: &[[u16; 4]]);
+    /// Row `y` of the blur: pixels of the columns of the blurred rectangle at the kernel's
+    /// sample scale, which `to8q(v, m)` brings back to 8 bits.
+    fn row(&mut self, y: usize, px: &[[u16; 4]], m: u32);
+}
+
+/// The sink of the whole-image blur: every pixel of each row.
+struct PutAll<'a> {
+    /// The pixels of the image.
+    px: &'a mut [[u8; 4]],
+    /// Its width.
+    w: usize,
+}
+
+impl Sink for PutAll<'_> {
+    #[inline(always)]
+    fn row(&mut self, y: usize, row: &[[u16; 4]], m: u32) {
+        let w = self.w;
+        for (o, p) in self.px[y * w..(y + 1) * w].iter_mut().zip(row) {
+            *o = p.map(|v| to8q(v, m));
+        }
+    }
+}
+
+/// The sink of the operators: the target pixels of each row of `rect`.
+struct PutTarget<'a, 'b> {
+    /// The image.
+    img: &'a mut ImageViewMut<'b>,
+    /// The target mask.
+    target: &'a [u8],
+    /// The image's width.
+    w: usize,
+    /// The blurred rectangle.
+    rect: Rect,
+}
+
+impl Sink for PutTarget<'_, '_> {
+    #[inline(always)]
+    fn row(&mut self, y: usize, row: &[[u16; 4]], m: u32) {
+        let (w, rect) = (self.w, self.rect);
+        let t = &self.target[y * w + rect.x0..y * w + rect.x1];
+        let out = &mut self.img.pixels_mut(y as u32)[rect.x0..rect.x1];
+        for ((o, p), &t) in out.iter_mut().zip(row).zip(t) {
+            let p = p.map(|v| to8q(v, m));
+            *o = if t != 0 { p } else { *o };
+        }
+    }
 }
 
 /// The blur of a `w x h` RGBA8 image on `rect` (fast path), reading the image from `src`,
@@ -511,67 +601,336 @@ fn blur_rect<const C: bool>(
         hpass::<C>(l1, l2, pre, h2, xa, w, k, reach);
         hpass::<C>(l2, l3, pre, (rect.x0, rect.x1), xa, w, k, reach);
         let (lp, _) = l3.as_chunks::<4>();
-        put.row(y, &lp[rect.x0 + reach - xa..rect.x1 + reach - xa]);
+        put.row(
+            y,
+            &lp[rect.x0 + reach - xa..rect.x1 + reach - xa],
+            magic(256),
+        );
+    }
+}
+
+/// The row step of a narrow vertical pass reading samples `T` (a trait, not a closure, so
+/// that it is compiled with the caller's CPU features).
+trait VStep<L, T>: Copy {
+    /// `sum += add - rem`, `out = tap(sum, rem + next)` at the pass's scale.
+    fn step(self, l: L, sum: &mut [u16], add: &[T], rem: &[T], next: &[T], out: &mut [u16]);
+}
+
+/// The step of the first pass: 8-bit rows, scaled by `q`.
+#[derive(Clone, Copy)]
+struct Step8 {
+    w: W16,
+    q: u16,
+}
+
+impl<L: Lanes> VStep<L, u8> for Step8 {
+    #[inline(always)]
+    fn step(self, l: L, sum: &mut [u16], add: &[u8], rem: &[u8], next: &[u8], out: &mut [u16]) {
+        l.vstep8(sum, add, rem, next, out, self.w, self.q);
+    }
+}
+
+/// The step of the later passes: 16-bit rows.
+#[derive(Clone, Copy)]
+struct Step16 {
+    w: W16,
+}
+
+impl<L: Lanes> VStep<L, u16> for Step16 {
+    #[inline(always)]
+    fn step(self, l: L, sum: &mut [u16], add: &[u16], rem: &[u16], next: &[u16], out: &mut [u16]) {
+        l.vstep(sum, add, rem, next, out, self.w);
+    }
+}
+
+/// Computes the next row of a narrow vertical pass into `out` from the rows `src(y)`
+/// (clamped to `[0, len)`), starting the box sum `sum` on its first row; `T` is `u8` for
+/// the first pass (8-bit samples, scaled by `q` in the tap) and `u16` after.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn vrow16<'s, L: Lanes, T: Sample + 's>(
+    l: L,
+    st: &mut Stage,
+    src: impl Fn(usize) -> &'s [T],
+    len: usize,
+    sum: &mut [u16],
+    out: &mut [u16],
+    k: Kernel,
+    step: impl VStep<L, T>,
+) {
+    let r = k.r as isize;
+    let cl = |i: isize| i.clamp(0, len as isize - 1) as usize;
+    let y = st.next as isize;
+    if st.next == st.y0 {
+        // The sum of the row above: rows y - r - 1 to y + r - 1.
+        sum.fill(0);
+        for d in -r - 1..r {
+            for (s, v) in sum.iter_mut().zip(src(cl(y + d))) {
+                *s = s.wrapping_add(v.v() as u16);
+            }
+        }
+    }
+    step.step(
+        l,
+        sum,
+        src(cl(y + r)),
+        src(cl(y - r - 1)),
+        src(cl(y + r + 1)),
+        out,
+    );
+    st.next += 1;
+}
+
+/// One narrow horizontal pass on a padded row (as [`hpass`]): an inclusive prefix sum of
+/// the input pixels, then the taps, `S = Q[i + 2 pad - 1] - Q[i]` and
+/// `E = ip[i] + ip[i + 2 pad]` (wrapping `u16`, exact since the true sums fit).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn hpass16<L: Lanes>(
+    l: L,
+    inp: &[u16],
+    out: &mut [u16],
+    pre: &mut [u16],
+    (oa, ob): (usize, usize),
+    xa: usize,
+    w: usize,
+    wt: W16,
+    pad: usize,
+) {
+    let m = ob - oa;
+    let j0 = oa - xa;
+    let n = 4 * (m + 2 * pad);
+    l.scan(&inp[4 * j0..4 * j0 + n], &mut pre[..n]);
+    let len = 4 * m;
+    l.htap(
+        &mut out[4 * (j0 + pad)..][..len],
+        &pre[4 * (2 * pad - 1)..][..len],
+        &pre[..len],
+        &inp[4 * j0..][..len],
+        &inp[4 * (j0 + 2 * pad)..][..len],
+        wt,
+    );
+    let (op, _) = out.as_chunks_mut::<4>();
+    if oa == 0 {
+        let e = op[pad - xa];
+        op[..pad - xa].fill(e);
+    }
+    if ob == w {
+        let j = w - 1 + pad - xa;
+        let e = op[j];
+        op[j + 1..j + 1 + pad].fill(e);
+    }
+}
+
+/// The narrow form of [`blur_rect`]: samples at scale `q` in `u16`, box sums in `u16`, the
+/// row kernels of `l`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn blur_rect16<L: Lanes>(
+    l: L,
+    s: &mut Scratch,
+    src: &[u8],
+    reg: Rect,
+    (w, h): (usize, usize),
+    k: Kernel,
+    q: u16,
+    rect: Rect,
+    put: &mut impl Sink,
+) {
+    let reach = k.r + 1;
+    let wt = W16 { a: k.a, b: k.b };
+    let grow = |a: usize, b: usize, m: usize, len: usize| (a.saturating_sub(m), (b + m).min(len));
+    let (xa, xb) = grow(rect.x0, rect.x1, 3 * reach, w);
+    let n = 4 * (xb - xa);
+    let rw = 4 * (reg.x1 - reg.x0);
+    let Scratch {
+        sums16,
+        ring,
+        line,
+        pre16,
+        ..
+    } = s;
+    let [s1, s2, s3] = sums16;
+    let (s1, s2, s3) = (slot(s1, n), slot(s2, n), slot(s3, n));
+    let (ya, yb) = grow(rect.y0, rect.y1, 2 * reach, h);
+    let mut st1 = Stage::new(ya, yb, reach);
+    let (ya, yb) = grow(rect.y0, rect.y1, reach, h);
+    let mut st2 = Stage::new(ya, yb, reach);
+    let mut st3 = Stage::new(rect.y0, rect.y1, reach);
+    let [r1, r2] = ring;
+    let (r1, r2) = (slot(r1, st1.slots * n), slot(r2, st2.slots * n));
+    let pw = 4 * (xb - xa + 2 * reach);
+    let [l0, l1, l2, l3] = line;
+    let (l0, l1, l2, l3) = (slot(l0, pw), slot(l1, pw), slot(l2, pw), slot(l3, pw));
+    let pre = slot(pre16, pw);
+    let src_row = |y: usize| {
+        let o = (y - reg.y0) * rw + 4 * (xa - reg.x0);
+        &src[o..o + n]
+    };
+    let step8 = Step8 { w: wt, q };
+    let step = Step16 { w: wt };
+    let (h1, h2) = (
+        grow(rect.x0, rect.x1, 2 * reach, w),
+        grow(rect.x0, rect.x1, reach, w),
+    );
+    for y in rect.y0..rect.y1 {
+        while st2.next <= (y + reach).min(h - 1) {
+            while st1.next <= (st2.next + reach).min(h - 1) {
+                let o = st1.at(st1.next, n);
+                vrow16(l, &mut st1, src_row, h, s1, &mut r1[o], k, step8);
+            }
+            let o = st2.at(st2.next, n);
+            let (st1, r1) = (&st1, &*r1);
+            vrow16(
+                l,
+                &mut st2,
+                |y| &r1[st1.at(y, n)],
+                h,
+                s2,
+                &mut r2[o],
+                k,
+                step,
+            );
+        }
+        let (st2, r2) = (&st2, &*r2);
+        let pad = 4 * reach;
+        vrow16(
+            l,
+            &mut st3,
+            |y| &r2[st2.at(y, n)],
+            h,
+            s3,
+            &mut l0[pad..pad + n],
+            k,
+            step,
+        );
+        {
+            let (lp, _) = l0.as_chunks_mut::<4>();
+            if xa == 0 {
+                let e = lp[reach];
+                lp[..reach].fill(e);
+            }
+            if xb == w {
+                let j = w - 1 + reach - xa;
+                let e = lp[j];
+                lp[j + 1..j + 1 + reach].fill(e);
+            }
+        }
+        hpass16(l, l0, l1, pre, h1, xa, w, wt, reach);
+        hpass16(l, l1, l2, pre, h2, xa, w, wt, reach);
+        hpass16(l, l2, l3, pre, (rect.x0, rect.x1), xa, w, wt, reach);
+        let (lp, _) = l3.as_chunks::<4>();
+        put.row(
+            y,
+            &lp[rect.x0 + reach - xa..rect.x1 + reach - xa],
+            magic(u32::from(q)),
+        );
+    }
+}
+
+/// The blur of `rect` of a `w x h` image read from `src` (the tight copy of its box `reg`),
+/// into `put`, at CPU level `arch`: the narrow form when the kernel has one, else the wide
+/// one.
+#[allow(clippy::too_many_arguments)]
+fn run_blur(
+    arch: Arch,
+    s: &mut Scratch,
+    src: &[u8],
+    reg: Rect,
+    (w, h): (usize, usize),
+    k: Kernel,
+    rect: Rect,
+    put: &mut impl Sink,
+) {
+    struct Wide<'a, P> {
+        s: &'a mut Scratch,
+        src: &'a [u8],
+        reg: Rect,
+        wh: (usize, usize),
+        k: Kernel,
+        rect: Rect,
+        put: &'a mut P,
+    }
+    impl<P: Sink> WithSimd for Wide<'_, P> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, _simd: S) {
+            let Wide {
+                s,
+                src,
+                reg,
+                wh: (w, h),
+                k,
+                rect,
+                put,
+            } = self;
+            if k.c == 0 {
+                blur_rect::<false>(s, src, reg, w, h, k, rect, put);
+            } else {
+                blur_rect::<true>(s, src, reg, w, h, k, rect, put);
+            }
+        }
+    }
+    impl<P: Sink> LanesFn for Wide<'_, P> {
+        type Output = ();
+        #[inline(always)]
+        fn run<L: Lanes>(self, l: L) {
+            let Wide {
+                s,
+                src,
+                reg,
+                wh,
+                k,
+                rect,
+                put,
+            } = self;
+            let q = k.narrow().expect("a narrow kernel");
+            blur_rect16(l, s, src, reg, wh, k, q, rect, put);
+        }
+    }
+    let job = Wide {
+        s,
+        src,
+        reg,
+        wh: (w, h),
+        k,
+        rect,
+        put,
+    };
+    if k.narrow().is_some() {
+        with_lanes(arch, job);
+    } else {
+        arch.dispatch(job);
     }
 }
 
 /// The fast path at CPU level `arch`: equal to [`blur_ref`].
 pub(crate) fn blur_with(arch: Arch, buf: &mut [u8], w: u32, h: u32, sigma: f32) {
-    struct Run<'a> {
-        s: &'a mut Scratch,
-        buf: &'a mut [u8],
-        w: usize,
-        h: usize,
-        k: Kernel,
-    }
-    impl WithSimd for Run<'_> {
-        type Output = ();
-        #[inline(always)]
-        fn with_simd<S: pulp::Simd>(self, _simd: S) {
-            let Run { s, buf, w, h, k } = self;
-            let rect = Rect {
-                x0: 0,
-                x1: w,
-                y0: 0,
-                y1: h,
-            };
-            let mut work = std::mem::take(&mut s.work);
-            work.clear();
-            work.extend_from_slice(buf);
-            let (px, _) = buf.as_chunks_mut::<4>();
-            struct Put<'a> {
-                px: &'a mut [[u8; 4]],
-                w: usize,
-            }
-            impl Sink for Put<'_> {
-                #[inline(always)]
-                fn row(&mut self, y: usize, row: &[[u16; 4]]) {
-                    let w = self.w;
-                    for (o, p) in self.px[y * w..(y + 1) * w].iter_mut().zip(row) {
-                        *o = p.map(to8);
-                    }
-                }
-            }
-            let put = &mut Put { px, w };
-            if k.c == 0 {
-                blur_rect::<false>(s, &work, rect, w, h, k, rect, put);
-            } else {
-                blur_rect::<true>(s, &work, rect, w, h, k, rect, put);
-            }
-            s.work = work;
-        }
-    }
     let (w, h) = (w as usize, h as usize);
     assert_eq!(buf.len(), 4 * w * h, "tight RGBA8 buffer expected");
     let Some(k) = kernel(sigma) else { return };
     let mut s = SCRATCH.with(|c| c.take());
-    arch.dispatch(Run {
-        s: &mut s,
-        buf,
-        w,
-        h,
+    let rect = Rect {
+        x0: 0,
+        x1: w,
+        y0: 0,
+        y1: h,
+    };
+    let mut work = std::mem::take(&mut s.work);
+    work.clear();
+    work.extend_from_slice(buf);
+    let (px, _) = buf.as_chunks_mut::<4>();
+    run_blur(
+        arch,
+        &mut s,
+        &work,
+        rect,
+        (w, h),
         k,
-    });
+        rect,
+        &mut PutAll { px, w },
+    );
+    s.work = work;
     SCRATCH.with(|c| *c.borrow_mut() = s);
 }
 
@@ -599,60 +958,6 @@ pub(crate) fn secure_blur_with(
     sigma_px: f32,
     color: [u8; 3],
 ) {
-    struct Run<'a, 'b> {
-        s: &'a mut Scratch,
-        img: &'a mut ImageViewMut<'b>,
-        target: &'a [u8],
-        k: Kernel,
-        rect: Rect,
-        reg: Rect,
-    }
-    impl WithSimd for Run<'_, '_> {
-        type Output = ();
-        #[inline(always)]
-        fn with_simd<S: pulp::Simd>(self, _simd: S) {
-            let Run {
-                s,
-                img,
-                target,
-                k,
-                rect,
-                reg,
-            } = self;
-            let (w, h) = (img.width() as usize, img.height() as usize);
-            let work = std::mem::take(&mut s.work);
-            struct Put<'a, 'b> {
-                img: &'a mut ImageViewMut<'b>,
-                target: &'a [u8],
-                w: usize,
-                rect: Rect,
-            }
-            impl Sink for Put<'_, '_> {
-                #[inline(always)]
-                fn row(&mut self, y: usize, row: &[[u16; 4]]) {
-                    let (w, rect) = (self.w, self.rect);
-                    let t = &self.target[y * w + rect.x0..y * w + rect.x1];
-                    let out = &mut self.img.pixels_mut(y as u32)[rect.x0..rect.x1];
-                    for ((o, p), &m) in out.iter_mut().zip(row).zip(t) {
-                        let p = p.map(to8);
-                        *o = if m != 0 { p } else { *o };
-                    }
-                }
-            }
-            let put = &mut Put {
-                img,
-                target,
-                w,
-                rect,
-            };
-            if k.c == 0 {
-                blur_rect::<false>(s, &work, reg, w, h, k, rect, put);
-            } else {
-                blur_rect::<true>(s, &work, reg, w, h, k, rect, put);
-            }
-            s.work = work;
-        }
-    }
     super::check_masks(img, target, frame);
     let (w, h) = (img.width() as usize, img.height() as usize);
     let Some(rect) = super::mask_bbox(target, w) else {
@@ -678,14 +983,17 @@ pub(crate) fn secure_blur_with(
                 }
             }
         }
-        Some(k) => arch.dispatch(Run {
-            s: &mut s,
-            img,
-            target,
-            k,
-            rect,
-            reg,
-        }),
+        Some(k) => {
+            let work = std::mem::take(&mut s.work);
+            let put = &mut PutTarget {
+                img,
+                target,
+                w,
+                rect,
+            };
+            run_blur(arch, &mut s, &work, reg, (w, h), k, rect, put);
+            s.work = work;
+        }
     }
     SCRATCH.with(|c| *c.borrow_mut() = s);
     clamp_premultiplied(img, target);
@@ -1095,8 +1403,8 @@ mod tests {
         }
     }
 
-    /// Both forms of the fast path (with and without the centre correction) equal the
-    /// reference, on the whole image and through the operator, with a ring buffer shorter
+    /// Every form of the fast path (narrow; wide with and without the centre correction)
+    /// equals the reference, on the whole image and through the operator, with a ring buffer shorter
     /// than the image and longer than it.
     #[test]
     fn both_tap_forms_equal_reference() {
@@ -1107,9 +1415,23 @@ mod tests {
         let target = mask(9, n, 90);
         let key = RedactionKey::from_bytes([3; 32]);
         let fr = frame(&key, &forb);
-        for (sigma, centre) in [(8.0f32, false), (30.0, true), (2.0, false), (100.0, true)] {
+        // A wide kernel without the centre term: r > 31 and c = 0.
+        let wide_free = (400..600)
+            .map(|i| i as f32 / 10.0)
+            .find(|&s| kernel(s).is_some_and(|k| k.c == 0))
+            .expect("a sigma in [40, 60) without a centre term");
+        let mut forms = std::collections::BTreeSet::new();
+        for (sigma, centre, narrow) in [
+            (8.0f32, false, true),
+            (30.0, true, false),
+            (2.0, false, true),
+            (100.0, true, false),
+            (wide_free, false, false),
+        ] {
             let k = kernel(sigma).unwrap();
             assert_eq!(k.c != 0, centre, "sigma {sigma}: {k:?}");
+            assert_eq!(k.narrow().is_some(), narrow, "sigma {sigma}: {k:?}");
+            forms.insert((centre, narrow));
             let mut want = base.clone();
             blur_ref(&mut want, w, h, sigma);
             let geo = (w, h, 4 * w as usize);
@@ -1140,6 +1462,7 @@ mod tests {
                 assert_eq!(got_op, want_op, "{arch:?} sigma {sigma}");
             }
         }
+        assert_eq!(forms.len(), 3, "narrow, wide, wide with a centre term");
     }
 
     /// A constant image stays exactly constant, at every sigma.

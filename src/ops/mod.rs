@@ -25,6 +25,7 @@
 // paths against; production code calls the dispatched kernels only.
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod blur;
+mod blur_lanes;
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod degrade;
 #[cfg_attr(not(test), allow(dead_code))]
