@@ -38,8 +38,8 @@
 //!   per two lanes on 32 lanes at a time (`blur_lanes.rs`), against two 32-bit multiplies
 //!   on 16 lanes in the wide form. Each pass rounds to `1/q` of a level (a quarter level at
 //!   worst; the accuracy tests hold on the 8-bit output), and the result comes back to 8
-//!   bits as `(v m + 2^23) >> 24`, `m = round(2^24 / q)`, which is `(v + 128) >> 8` at
-//!   `q = 256` and keeps a constant image exactly constant. The reference runs the same
+//!   bits as the rounded quotient `(v + q / 2) / q` (a 16-bit high multiply and a shift),
+//!   which is `(v + 128) >> 8` at `q = 256` and keeps a constant image exactly constant. The reference runs the same
 //!   integers at the same scale.
 //! * **Order:** three vertical passes, then three horizontal ones, rounding back to 8 bits
 //!   at the end.
@@ -159,16 +159,37 @@ impl Kernel {
 /// The largest radius of a narrow pass.
 const NARROW_MAX_R: usize = 31;
 
-/// `round(2^24 / q)`: [`to8q`] with it divides by `q`, rounded.
-fn magic(q: u32) -> u32 {
-    ((1u32 << 24) + q / 2) / q
+/// How samples of scale `q` come back to 8 bits: `(((v + q / 2) r) >> 16) >> k` with
+/// `2^k < q <= 2^(k + 1)` and `r = ceil(2^(16 + k) / q) < 2^16` (one 16-bit high multiply
+/// and a shift), which equals the rounded quotient `(v + q / 2) / q` for every sample
+/// `v <= 255 q` (the excess of `r` adds less than `1 / q` to a quotient whose fraction is a
+/// multiple of `1 / q`); at scale 256 that is `(v + 128) >> 8`.
+#[derive(Clone, Copy, Debug)]
+struct To8 {
+    /// `q / 2`.
+    half: u16,
+    /// `ceil(2^(16 + k) / q)`.
+    r: u16,
+    /// The extra shift `k`.
+    k: u32,
 }
 
-/// A sample of scale `q` back to 8 bits: `(v m + 2^23) >> 24` with `m` = [`magic`]`(q)`
-/// (exactly `(v + 128) >> 8` at scale 256, and `c` for `v = c q`).
-#[inline(always)]
-fn to8q(v: u16, m: u32) -> u8 {
-    ((u32::from(v) * m + (1 << 23)) >> 24) as u8
+impl To8 {
+    fn new(q: u32) -> To8 {
+        let k = u32::BITS - 1 - (q - 1).leading_zeros();
+        To8 {
+            half: (q / 2) as u16,
+            r: (1u32 << (16 + k)).div_ceil(q) as u16,
+            k,
+        }
+    }
+
+    #[inline(always)]
+    fn px(self, v: u16) -> u8 {
+        // The high half of a 16-bit product, then a 16-bit shift (so that it vectorises
+        // as `pmulhuw` and `psrlw`).
+        (((u32::from(v + self.half) * u32::from(self.r)) >> 16) as u16 >> self.k) as u8
+    }
 }
 
 /// One output sample of a pass.
@@ -222,9 +243,9 @@ pub(crate) fn blur_ref(buf: &mut [u8], w: u32, h: u32, sigma: f32) {
     let q = k.scale();
     let mut a: Vec<u16> = buf.iter().map(|&v| (u32::from(v) * q) as u16).collect();
     blur16_ref(&mut a, w, h, k);
-    let m = magic(q);
+    let m = To8::new(q);
     for (o, v) in buf.iter_mut().zip(a) {
-        *o = to8q(v, m);
+        *o = m.px(v);
     }
 }
 
@@ -265,6 +286,8 @@ struct Scratch {
     pre16: Vec<u16>,
     /// The inpainted copy of the region the blur reads.
     work: Vec<u8>,
+    /// One output row in 8 bits.
+    row8: Vec<[u8; 4]>,
 }
 
 thread_local! {
@@ -462,8 +485,8 @@ fn hpass<const C: bool>(
 /// so the code runs with the CPU features of the caller).
 trait Sink {
     /// Row `y` of the blur: pixels of the columns of the blurred rectangle at the kernel's
-    /// sample scale, which `to8q(v, m)` brings back to 8 bits.
-    fn row(&mut self, y: usize, px: &[[u16; 4]], m: u32);
+    /// sample scale, which `m` brings back to 8 bits.
+    fn row(&mut self, y: usize, px: &[[u16; 4]], m: To8);
 }
 
 /// The sink of the whole-image blur: every pixel of each row.
@@ -476,10 +499,11 @@ struct PutAll<'a> {
 
 impl Sink for PutAll<'_> {
     #[inline(always)]
-    fn row(&mut self, y: usize, row: &[[u16; 4]], m: u32) {
+    fn row(&mut self, y: usize, row: &[[u16; 4]], m: To8) {
         let w = self.w;
-        for (o, p) in self.px[y * w..(y + 1) * w].iter_mut().zip(row) {
-            *o = p.map(|v| to8q(v, m));
+        let out = self.px[y * w..(y + 1) * w].as_flattened_mut();
+        for (o, &v) in out.iter_mut().zip(row.as_flattened()) {
+            *o = m.px(v);
         }
     }
 }
@@ -494,17 +518,25 @@ struct PutTarget<'a, 'b> {
     w: usize,
     /// The blurred rectangle.
     rect: Rect,
+    /// One row in 8 bits (scratch).
+    row8: Vec<[u8; 4]>,
 }
 
 impl Sink for PutTarget<'_, '_> {
     #[inline(always)]
-    fn row(&mut self, y: usize, row: &[[u16; 4]], m: u32) {
+    fn row(&mut self, y: usize, row: &[[u16; 4]], m: To8) {
         let (w, rect) = (self.w, self.rect);
         let t = &self.target[y * w + rect.x0..y * w + rect.x1];
         let out = &mut self.img.pixels_mut(y as u32)[rect.x0..rect.x1];
-        for ((o, p), &t) in out.iter_mut().zip(row).zip(t) {
-            let p = p.map(|v| to8q(v, m));
-            *o = if t != 0 { p } else { *o };
+        let v = slot(&mut self.row8, out.len());
+        // Two flat loops that vectorise: the conversion, then a select of whole pixels.
+        for (o, &x) in v.as_flattened_mut().iter_mut().zip(row.as_flattened()) {
+            *o = m.px(x);
+        }
+        for ((o, v), &t) in out.iter_mut().zip(v.iter()).zip(t) {
+            let put = 0u32.wrapping_sub(u32::from(t != 0));
+            let old = u32::from_ne_bytes(*o);
+            *o = ((old & !put) | (u32::from_ne_bytes(*v) & put)).to_ne_bytes();
         }
     }
 }
@@ -604,7 +636,7 @@ fn blur_rect<const C: bool>(
         put.row(
             y,
             &lp[rect.x0 + reach - xa..rect.x1 + reach - xa],
-            magic(256),
+            To8::new(256),
         );
     }
 }
@@ -823,7 +855,7 @@ fn blur_rect16<L: Lanes>(
         put.row(
             y,
             &lp[rect.x0 + reach - xa..rect.x1 + reach - xa],
-            magic(u32::from(q)),
+            To8::new(u32::from(q)),
         );
     }
 }
@@ -985,13 +1017,15 @@ pub(crate) fn secure_blur_with(
         }
         Some(k) => {
             let work = std::mem::take(&mut s.work);
-            let put = &mut PutTarget {
+            let mut put = PutTarget {
                 img,
                 target,
                 w,
                 rect,
+                row8: std::mem::take(&mut s.row8),
             };
-            run_blur(arch, &mut s, &work, reg, (w, h), k, rect, put);
+            run_blur(arch, &mut s, &work, reg, (w, h), k, rect, &mut put);
+            s.row8 = put.row8;
             s.work = work;
         }
     }
@@ -1463,6 +1497,25 @@ mod tests {
             }
         }
         assert_eq!(forms.len(), 3, "narrow, wide, wide with a centre term");
+    }
+
+    /// The way back to 8 bits is the rounded quotient `(v + q / 2) / q` for every sample
+    /// of every scale the blur uses (256 and the narrow ones).
+    #[test]
+    fn back_to_8_bits_is_the_rounded_quotient() {
+        let mut scales: Vec<u32> = (1..=NARROW_MAX_R)
+            .map(|r| 65535 / ((2 * r as u32 + 1) * 255))
+            .collect();
+        scales.push(256);
+        let mut checked = 0;
+        for &q in &scales {
+            let m = To8::new(q);
+            for v in 0..=255 * q {
+                assert_eq!(u32::from(m.px(v as u16)), (v + q / 2) / q, "q {q} v {v}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, scales.iter().map(|q| 255 * q + 1).sum::<u32>());
     }
 
     /// A constant image stays exactly constant, at every sigma.
