@@ -142,12 +142,11 @@ pub(crate) fn kernel(sigma: f32) -> Option<Kernel> {
 
 impl Kernel {
     /// The sample scale `q` of the narrow form, when this pass has one: no centre term and
-    /// `1 <= r <= 31`, `q` the largest scale at which every box sum of `2r + 1` samples
-    /// (and every end sum of 2) of 8-bit values times `q` fits `u16` (at least 4, so each
-    /// pass rounds to a quarter level or finer).
+    /// `1 <= r <= 31`, `q` the largest scale at which every box sum of `2r + 1` samples of
+    /// 8-bit values times `q` fits `u16` and every end sum of 2 fits 15 bits (at least 4,
+    /// so each pass rounds to a quarter level or finer).
     pub(crate) fn narrow(self) -> Option<u16> {
-        (self.c == 0 && (1..=NARROW_MAX_R).contains(&self.r))
-            .then(|| (65535 / ((2 * self.r as u32 + 1) * 255)) as u16)
+        (self.c == 0 && (1..=NARROW_MAX_R).contains(&self.r)).then(|| narrow_scale(self.r) as u16)
     }
 
     /// The scale of the samples between passes: `q` in the narrow form, 256 (8.8) else.
@@ -158,6 +157,12 @@ impl Kernel {
 
 /// The largest radius of a narrow pass.
 const NARROW_MAX_R: usize = 31;
+
+/// The sample scale of a narrow pass of radius `r`: box sums of `2r + 1` samples fit 16
+/// bits and end sums of 2 fit 15 bits (which only binds at `r = 1`).
+fn narrow_scale(r: usize) -> u32 {
+    (65535 / ((2 * r as u32 + 1) * 255)).min(32767 / (2 * 255))
+}
 
 /// How samples of scale `q` come back to 8 bits: `(((v + q / 2) r) >> 16) >> k` with
 /// `2^k < q <= 2^(k + 1)` and `r = ceil(2^(16 + k) / q) < 2^16` (one 16-bit high multiply
@@ -644,6 +649,8 @@ fn blur_rect<const C: bool>(
 /// The row step of a narrow vertical pass reading samples `T` (a trait, not a closure, so
 /// that it is compiled with the caller's CPU features).
 trait VStep<L, T>: Copy {
+    /// The value of an empty sum as the step keeps it.
+    const EMPTY: u16;
     /// `sum += add - rem`, `out = tap(sum, rem + next)` at the pass's scale.
     fn step(self, l: L, sum: &mut [u16], add: &[T], rem: &[T], next: &[T], out: &mut [u16]);
 }
@@ -656,6 +663,7 @@ struct Step8 {
 }
 
 impl<L: Lanes> VStep<L, u8> for Step8 {
+    const EMPTY: u16 = 0;
     #[inline(always)]
     fn step(self, l: L, sum: &mut [u16], add: &[u8], rem: &[u8], next: &[u8], out: &mut [u16]) {
         l.vstep8(sum, add, rem, next, out, self.w, self.q);
@@ -669,6 +677,8 @@ struct Step16 {
 }
 
 impl<L: Lanes> VStep<L, u16> for Step16 {
+    /// The sums are kept with the sign bit flipped ([`Lanes::vstep`]).
+    const EMPTY: u16 = 0x8000;
     #[inline(always)]
     fn step(self, l: L, sum: &mut [u16], add: &[u16], rem: &[u16], next: &[u16], out: &mut [u16]) {
         l.vstep(sum, add, rem, next, out, self.w);
@@ -680,7 +690,7 @@ impl<L: Lanes> VStep<L, u16> for Step16 {
 /// the first pass (8-bit samples, scaled by `q` in the tap) and `u16` after.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn vrow16<'s, L: Lanes, T: Sample + 's>(
+fn vrow16<'s, L: Lanes, T: Sample + 's, S: VStep<L, T>>(
     l: L,
     st: &mut Stage,
     src: impl Fn(usize) -> &'s [T],
@@ -688,14 +698,14 @@ fn vrow16<'s, L: Lanes, T: Sample + 's>(
     sum: &mut [u16],
     out: &mut [u16],
     k: Kernel,
-    step: impl VStep<L, T>,
+    step: S,
 ) {
     let r = k.r as isize;
     let cl = |i: isize| i.clamp(0, len as isize - 1) as usize;
     let y = st.next as isize;
     if st.next == st.y0 {
         // The sum of the row above: rows y - r - 1 to y + r - 1.
-        sum.fill(0);
+        sum.fill(S::EMPTY);
         for d in -r - 1..r {
             for (s, v) in sum.iter_mut().zip(src(cl(y + d))) {
                 *s = s.wrapping_add(v.v() as u16);
@@ -1503,9 +1513,7 @@ mod tests {
     /// of every scale the blur uses (256 and the narrow ones).
     #[test]
     fn back_to_8_bits_is_the_rounded_quotient() {
-        let mut scales: Vec<u32> = (1..=NARROW_MAX_R)
-            .map(|r| 65535 / ((2 * r as u32 + 1) * 255))
-            .collect();
+        let mut scales: Vec<u32> = (1..=NARROW_MAX_R).map(narrow_scale).collect();
         scales.push(256);
         let mut checked = 0;
         for &q in &scales {

@@ -2,12 +2,14 @@
 //! two taps, at the AVX-512 and AVX2 levels, with a scalar form for the others.
 //!
 //! A narrow pass keeps its samples (and box sums) in `u16` at a per-kernel scale chosen so
-//! that every box sum fits 16 bits; a tap is `(a S + b E + 2^15) >> 16` with `a`, `b` below
-//! `2^15`. The vector forms flip the sign bit of `S` and `E` (`x - 32768` as `i16`),
-//! interleave them, and take `a (S - 32768) + b (E - 32768)` with one `pmaddwd` per pair
-//! of lanes; the bias `32768 (a + b) + 2^15` restores the sum, exact in wrapping `u32`
-//! (it is below `2^32`). Box sums in `u16` wrap, and are exact because the true sum fits.
-//! Every form computes the same integers as [`tap16`], so all levels agree bit for bit.
+//! that every box sum fits 16 bits and every end sum `E` 15 bits; a tap is
+//! `(a S + b E + 2^15) >> 16` with `a`, `b` below `2^15`. The vector forms take `S` with
+//! its sign bit flipped (`S - 32768` as `i16`; the vertical passes keep their running sums
+//! flipped, so that costs nothing there), interleave it with `E`, and take
+//! `a (S - 32768) + b E` with one `pmaddwd` per pair of lanes; the bias `32768 a + 2^15`
+//! restores the sum, exact in wrapping `u32` (it is below `2^32`). Box sums in `u16` wrap,
+//! and are exact because the true sum fits. Every form computes the same integers as
+//! [`tap16`], so all levels agree bit for bit.
 
 use pulp::Arch;
 #[cfg(target_arch = "x86_64")]
@@ -29,10 +31,10 @@ impl W16 {
         (self.a | (self.b << 16)) as i32
     }
 
-    /// `32768 (a + b) + 2^15`, which undoes the sign flips and rounds.
+    /// `32768 a + 2^15`, which undoes the sign flip of `S` and rounds.
     #[inline(always)]
     fn bias(self) -> i32 {
-        ((self.a + self.b) * 32768 + 32768) as i32
+        (self.a * 32768 + 32768) as i32
     }
 }
 
@@ -45,7 +47,8 @@ pub(super) fn tap16(w: W16, s: u16, e: u16) -> u16 {
 /// The row kernels at one CPU level.
 pub(super) trait Lanes: Copy {
     /// Vertical step on 16-bit rows: `sum += add - rem`, then
-    /// `out = tap(sum, rem + next)`, lane by lane (all slices as long as `out`).
+    /// `out = tap(sum ^ 0x8000, rem + next)`, lane by lane (all slices as long as `out`;
+    /// `sum` holds the box sums with the sign bit flipped; `rem + next < 2^15`).
     fn vstep(
         self,
         sum: &mut [u16],
@@ -56,7 +59,7 @@ pub(super) trait Lanes: Copy {
         w: W16,
     );
     /// Vertical step on 8-bit rows (samples `v q`): `sum += add - rem` on the 8-bit
-    /// values, then `out = tap(q sum, q (rem + next))`.
+    /// values, then `out = tap(q sum, q (rem + next))` (`q (rem + next) < 2^15`).
     #[allow(clippy::too_many_arguments)]
     fn vstep8(
         self,
@@ -68,7 +71,7 @@ pub(super) trait Lanes: Copy {
         w: W16,
         q: u16,
     );
-    /// Horizontal taps: `out = tap(hi - lo, e1 + e2)`, lane by lane.
+    /// Horizontal taps: `out = tap(hi - lo, e1 + e2)`, lane by lane (`e1 + e2 < 2^15`).
     fn htap(self, out: &mut [u16], hi: &[u16], lo: &[u16], e1: &[u16], e2: &[u16], w: W16);
     /// Inclusive prefix sums (wrapping) of 4-lane pixels: `out[4i + c]` is the sum of
     /// `inp[4j + c]` for `j <= i`. `inp` and `out` have the same length, a multiple of 4.
@@ -121,7 +124,7 @@ fn vstep_tail(sum: &mut [u16], add: &[u16], rem: &[u16], next: &[u16], out: &mut
     let (sum, add, rem, next) = (&mut sum[..n], &add[..n], &rem[..n], &next[..n]);
     for ((((o, s), &p), &m), &q) in out.iter_mut().zip(sum).zip(add).zip(rem).zip(next) {
         *s = s.wrapping_add(p).wrapping_sub(m);
-        *o = tap16(w, *s, m.wrapping_add(q));
+        *o = tap16(w, *s ^ 0x8000, m.wrapping_add(q));
     }
 }
 
@@ -176,12 +179,16 @@ mod x86 {
         bytemuck::cast(*v)
     }
 
-    /// The taps of 32 lanes of sums `s` and end sums `e` (see the module doc).
+    /// The sign bits of 32 lanes.
+    #[inline(always)]
+    fn flip_v4(x: V4, s: __m512i) -> __m512i {
+        x.avx512f
+            ._mm512_xor_si512(s, x.avx512f._mm512_set1_epi32(0x8000_8000u32 as i32))
+    }
+
+    /// The taps of 32 lanes of flipped sums `s` and end sums `e` (see the module doc).
     #[inline(always)]
     fn tap_v4(x: V4, s: __m512i, e: __m512i, wv: __m512i, bias: __m512i) -> __m512i {
-        let flip = x.avx512f._mm512_set1_epi32(0x8000_8000u32 as i32);
-        let s = x.avx512f._mm512_xor_si512(s, flip);
-        let e = x.avx512f._mm512_xor_si512(e, flip);
         let lo = x.avx512bw._mm512_unpacklo_epi16(s, e);
         let hi = x.avx512bw._mm512_unpackhi_epi16(s, e);
         let lo = x.avx512bw._mm512_madd_epi16(lo, wv);
@@ -270,7 +277,7 @@ mod x86 {
                         ._mm512_sub_epi16(x.avx512bw._mm512_add_epi16(ld(s), wide(p)), mv);
                     *s = bytemuck::cast(sv);
                     let ev = x.avx512bw._mm512_add_epi16(mv, wide(e));
-                    let sv = x.avx512bw._mm512_mullo_epi16(sv, qv);
+                    let sv = flip_v4(x, x.avx512bw._mm512_mullo_epi16(sv, qv));
                     let ev = x.avx512bw._mm512_mullo_epi16(ev, qv);
                     *o = bytemuck::cast(tap_v4(x, sv, ev, wv, bias));
                 }
@@ -300,7 +307,7 @@ mod x86 {
                 let (pc, _) = e1[..k].as_chunks::<32>();
                 let (qc, _) = e2[..k].as_chunks::<32>();
                 for ((((o, h), l), p), q) in oc.iter_mut().zip(hc).zip(lc).zip(pc).zip(qc) {
-                    let sv = x.avx512bw._mm512_sub_epi16(ld(h), ld(l));
+                    let sv = flip_v4(x, x.avx512bw._mm512_sub_epi16(ld(h), ld(l)));
                     let ev = x.avx512bw._mm512_add_epi16(ld(p), ld(q));
                     *o = bytemuck::cast(tap_v4(x, sv, ev, wv, bias));
                 }
@@ -348,12 +355,16 @@ mod x86 {
         bytemuck::cast(*v)
     }
 
+    /// The sign bits of 16 lanes.
+    #[inline(always)]
+    fn flip_v3(x: V3, s: __m256i) -> __m256i {
+        x.avx2
+            ._mm256_xor_si256(s, x.avx._mm256_set1_epi32(0x8000_8000u32 as i32))
+    }
+
     /// The taps of 16 lanes (see [`tap_v4`]).
     #[inline(always)]
     fn tap_v3(x: V3, s: __m256i, e: __m256i, wv: __m256i, bias: __m256i) -> __m256i {
-        let flip = x.avx._mm256_set1_epi32(0x8000_8000u32 as i32);
-        let s = x.avx2._mm256_xor_si256(s, flip);
-        let e = x.avx2._mm256_xor_si256(e, flip);
         let lo = x.avx2._mm256_unpacklo_epi16(s, e);
         let hi = x.avx2._mm256_unpackhi_epi16(s, e);
         let lo = x.avx2._mm256_madd_epi16(lo, wv);
@@ -443,7 +454,7 @@ mod x86 {
                         ._mm256_sub_epi16(x.avx2._mm256_add_epi16(ld3(s), wide(p)), mv);
                     *s = bytemuck::cast(sv);
                     let ev = x.avx2._mm256_add_epi16(mv, wide(e));
-                    let sv = x.avx2._mm256_mullo_epi16(sv, qv);
+                    let sv = flip_v3(x, x.avx2._mm256_mullo_epi16(sv, qv));
                     let ev = x.avx2._mm256_mullo_epi16(ev, qv);
                     *o = bytemuck::cast(tap_v3(x, sv, ev, wv, bias));
                 }
@@ -473,7 +484,7 @@ mod x86 {
                 let (pc, _) = e1[..k].as_chunks::<16>();
                 let (qc, _) = e2[..k].as_chunks::<16>();
                 for ((((o, h), l), p), q) in oc.iter_mut().zip(hc).zip(lc).zip(pc).zip(qc) {
-                    let sv = x.avx2._mm256_sub_epi16(ld3(h), ld3(l));
+                    let sv = flip_v3(x, x.avx2._mm256_sub_epi16(ld3(h), ld3(l)));
                     let ev = x.avx2._mm256_add_epi16(ld3(p), ld3(q));
                     *o = bytemuck::cast(tap_v3(x, sv, ev, wv, bias));
                 }
@@ -565,15 +576,17 @@ mod tests {
         type Output = Outs;
         fn run<L: Lanes>(self, l: L) -> Outs {
             let All { n, seed, w, q } = self;
+            // Samples below 2^14, so that end sums stay below 2^15; sums of any value.
             let v = |k: u64| bytes(seed ^ k, n);
+            let e = |k: u64| -> Vec<u16> { v(k).iter().map(|&x| x >> 2).collect() };
             let b8 = |k: u64| -> Vec<u8> { v(k).iter().map(|&x| x as u8).collect() };
             let (mut sum, mut out) = (v(1), vec![0; n]);
-            l.vstep(&mut sum, &v(2), &v(3), &v(4), &mut out, w);
+            l.vstep(&mut sum, &e(2), &e(3), &e(4), &mut out, w);
             let mut sum8: Vec<u16> = v(5).iter().map(|x| x & 0xff).collect();
             let mut out8 = vec![0; n];
             l.vstep8(&mut sum8, &b8(6), &b8(7), &b8(8), &mut out8, w, q);
             let mut h = vec![0; n];
-            l.htap(&mut h, &v(9), &v(10), &v(11), &v(12), w);
+            l.htap(&mut h, &v(9), &v(10), &e(11), &e(12), w);
             let mut sc = vec![0; n / 4 * 4];
             l.scan(&v(13)[..n / 4 * 4], &mut sc);
             (sum, out, sum8, out8, h, sc)
@@ -589,7 +602,7 @@ mod tests {
             .into_iter()
             .enumerate()
         {
-            for (a, b, q) in [(4369u32, 0u32, 17u16), (2000, 1234, 5), (32767, 32767, 1)] {
+            for (a, b, q) in [(4369u32, 0u32, 17u16), (2000, 1234, 5), (32767, 32767, 64)] {
                 let w = W16 { a, b };
                 let want = All {
                     n,
