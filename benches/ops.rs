@@ -15,7 +15,8 @@
 //!   bare blur of the whole tile, for a like-for-like figure.
 //!
 //! `tileredact` kernels run at the best CPU level of the machine (`best`) and at the
-//! baseline (`scalar`). Throughput is in pixels of the tile.
+//! baseline (`scalar`); `inpaint` and `blur` at every level the machine has. Throughput is
+//! in pixels of the tile.
 //!
 //! Run: `cargo bench --locked --features bench --bench ops -- --warm-up-time 1
 //! --measurement-time 3`.
@@ -41,6 +42,14 @@ fn best() -> &'static str {
         .into_iter()
         .find(|l| tileredact::bench::has_level(l))
         .unwrap_or("scalar")
+}
+
+/// Every CPU level this machine has, best first, the baseline last.
+fn levels() -> Vec<&'static str> {
+    ["avx512", "avx2", "scalar"]
+        .into_iter()
+        .filter(|l| *l == "scalar" || tileredact::bench::has_level(l))
+        .collect()
 }
 
 /// A deterministic tile: gradients, a few soft blobs and fine noise, opaque.
@@ -144,7 +153,7 @@ fn bench(c: &mut Criterion) {
             });
         }
 
-        for lv in [level, "scalar"] {
+        for lv in levels() {
             let mut img = src.clone();
             group.bench_function(format!("inpaint/{lv}"), |b| {
                 b.iter(|| {
@@ -179,7 +188,7 @@ fn bench(c: &mut Criterion) {
             });
         }
 
-        for lv in [level, "scalar"] {
+        for lv in levels() {
             let mut img = src.clone();
             group.bench_function(format!("blur/{lv}"), |b| {
                 b.iter(|| {
