@@ -489,9 +489,12 @@ fn hpass<const C: bool>(
 /// Where [`blur_rect`] puts its rows (a trait with an always-inlined method, not a closure,
 /// so the code runs with the CPU features of the caller).
 trait Sink {
-    /// Row `y` of the blur: pixels of the columns of the blurred rectangle at the kernel's
-    /// sample scale, which `m` brings back to 8 bits.
-    fn row(&mut self, y: usize, px: &[[u16; 4]], m: To8);
+    /// The columns `[a, b)` of row `y` of the blurred rectangle the sink wants (`None`:
+    /// none); the horizontal passes compute only what those need.
+    fn span(&self, y: usize) -> Option<(usize, usize)>;
+    /// Row `y` of the blur from column `x0` on: pixels at the kernel's sample scale, which
+    /// `m` brings back to 8 bits.
+    fn row(&mut self, y: usize, x0: usize, px: &[[u16; 4]], m: To8);
 }
 
 /// The sink of the whole-image blur: every pixel of each row.
@@ -504,9 +507,14 @@ struct PutAll<'a> {
 
 impl Sink for PutAll<'_> {
     #[inline(always)]
-    fn row(&mut self, y: usize, row: &[[u16; 4]], m: To8) {
+    fn span(&self, _y: usize) -> Option<(usize, usize)> {
+        Some((0, self.w))
+    }
+
+    #[inline(always)]
+    fn row(&mut self, y: usize, x0: usize, row: &[[u16; 4]], m: To8) {
         let w = self.w;
-        let out = self.px[y * w..(y + 1) * w].as_flattened_mut();
+        let out = self.px[y * w + x0..y * w + x0 + row.len()].as_flattened_mut();
         for (o, &v) in out.iter_mut().zip(row.as_flattened()) {
             *o = m.px(v);
         }
@@ -529,10 +537,18 @@ struct PutTarget<'a, 'b> {
 
 impl Sink for PutTarget<'_, '_> {
     #[inline(always)]
-    fn row(&mut self, y: usize, row: &[[u16; 4]], m: To8) {
+    fn span(&self, y: usize) -> Option<(usize, usize)> {
         let (w, rect) = (self.w, self.rect);
-        let t = &self.target[y * w + rect.x0..y * w + rect.x1];
-        let out = &mut self.img.pixels_mut(y as u32)[rect.x0..rect.x1];
+        super::nonzero_span(&self.target[y * w + rect.x0..y * w + rect.x1])
+            .map(|(a, b)| (rect.x0 + a, rect.x0 + b))
+    }
+
+    #[inline(always)]
+    fn row(&mut self, y: usize, x0: usize, row: &[[u16; 4]], m: To8) {
+        let w = self.w;
+        let x1 = x0 + row.len();
+        let t = &self.target[y * w + x0..y * w + x1];
+        let out = &mut self.img.pixels_mut(y as u32)[x0..x1];
         let v = slot(&mut self.row8, out.len());
         // Two flat loops that vectorise: the conversion, then a select of whole pixels.
         for (o, &x) in v.as_flattened_mut().iter_mut().zip(row.as_flattened()) {
@@ -548,8 +564,8 @@ impl Sink for PutTarget<'_, '_> {
 
 /// The blur of a `w x h` RGBA8 image on `rect` (fast path), reading the image from `src`,
 /// a tight copy of its box `reg` (which must hold `rect` grown by `3 (r + 1)`, clipped),
-/// row by row: `put.row(y, pixels)` gets the 8.8 pixels of columns `[rect.x0, rect.x1)` of
-/// each row `y` of `rect`, in order.
+/// row by row: `put.row(y, a, pixels)` gets the 8.8 pixels of the columns `[a, b)` of
+/// each row `y` of `rect` that `put.span(y)` asks for, in order.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn blur_rect<const C: bool>(
@@ -594,10 +610,6 @@ fn blur_rect<const C: bool>(
     // 8-bit samples are the 8.8 ones over 256.
     let w8 = (k.a << 8, k.b << 8, k.c << 8);
     let w16 = (k.a, k.b, k.c);
-    let (h1, h2) = (
-        grow(rect.x0, rect.x1, 2 * reach, w),
-        grow(rect.x0, rect.x1, reach, w),
-    );
     for y in rect.y0..rect.y1 {
         // Vertical pass 3 on row y reads rows up to y + reach of pass 2, which read rows up
         // to reach further of pass 1.
@@ -634,15 +646,13 @@ fn blur_rect<const C: bool>(
                 lp[j + 1..j + 1 + reach].fill(e);
             }
         }
+        let Some((a, b)) = put.span(y) else { continue };
+        let (h1, h2) = (grow(a, b, 2 * reach, w), grow(a, b, reach, w));
         hpass::<C>(l0, l1, pre, h1, xa, w, k, reach);
         hpass::<C>(l1, l2, pre, h2, xa, w, k, reach);
-        hpass::<C>(l2, l3, pre, (rect.x0, rect.x1), xa, w, k, reach);
+        hpass::<C>(l2, l3, pre, (a, b), xa, w, k, reach);
         let (lp, _) = l3.as_chunks::<4>();
-        put.row(
-            y,
-            &lp[rect.x0 + reach - xa..rect.x1 + reach - xa],
-            To8::new(256),
-        );
+        put.row(y, a, &lp[a + reach - xa..b + reach - xa], To8::new(256));
     }
 }
 
@@ -811,10 +821,6 @@ fn blur_rect16<L: Lanes>(
     };
     let step8 = Step8 { w: wt, q };
     let step = Step16 { w: wt };
-    let (h1, h2) = (
-        grow(rect.x0, rect.x1, 2 * reach, w),
-        grow(rect.x0, rect.x1, reach, w),
-    );
     for y in rect.y0..rect.y1 {
         while st2.next <= (y + reach).min(h - 1) {
             while st1.next <= (st2.next + reach).min(h - 1) {
@@ -858,13 +864,16 @@ fn blur_rect16<L: Lanes>(
                 lp[j + 1..j + 1 + reach].fill(e);
             }
         }
+        let Some((a, b)) = put.span(y) else { continue };
+        let (h1, h2) = (grow(a, b, 2 * reach, w), grow(a, b, reach, w));
         hpass16(l, l0, l1, pre, h1, xa, w, wt, reach);
         hpass16(l, l1, l2, pre, h2, xa, w, wt, reach);
-        hpass16(l, l2, l3, pre, (rect.x0, rect.x1), xa, w, wt, reach);
+        hpass16(l, l2, l3, pre, (a, b), xa, w, wt, reach);
         let (lp, _) = l3.as_chunks::<4>();
         put.row(
             y,
-            &lp[rect.x0 + reach - xa..rect.x1 + reach - xa],
+            a,
+            &lp[a + reach - xa..b + reach - xa],
             To8::new(u32::from(q)),
         );
     }
