@@ -258,21 +258,41 @@ impl Rect {
     }
 }
 
-/// First and one-past-last nonzero index of `m` (`None` if all zero), scanning 16 bytes at a
-/// time.
+/// First and one-past-last nonzero index of `m` (`None` if all zero), scanning 64 bytes at a
+/// time (one vector test each), then 8-byte words and their trailing or leading zero bits.
 #[inline(always)]
 pub(crate) fn nonzero_span(m: &[u8]) -> Option<(usize, usize)> {
-    let (chunks, rest) = m.as_chunks::<16>();
-    let nz = |c: &[u8; 16]| u128::from_ne_bytes(*c) != 0;
-    let first = match chunks.iter().position(nz) {
-        Some(ci) => 16 * ci + chunks[ci].iter().position(|&b| b != 0)?,
-        None => 16 * chunks.len() + rest.iter().position(|&b| b != 0)?,
+    #[inline(always)]
+    fn words(c: &[u8; 64]) -> [u64; 8] {
+        let (w, _) = c.as_chunks::<8>();
+        std::array::from_fn(|i| u64::from_le_bytes(w[i]))
+    }
+    #[inline(always)]
+    fn any(c: &[u8; 64]) -> bool {
+        words(c).iter().fold(0, |a, &w| a | w) != 0
+    }
+    #[inline(always)]
+    fn first_in(c: &[u8; 64]) -> Option<usize> {
+        let w = words(c);
+        let i = w.iter().position(|&x| x != 0)?;
+        Some(8 * i + (w[i].trailing_zeros() / 8) as usize)
+    }
+    #[inline(always)]
+    fn last_in(c: &[u8; 64]) -> Option<usize> {
+        let w = words(c);
+        let i = w.iter().rposition(|&x| x != 0)?;
+        Some(8 * i + 7 - (w[i].leading_zeros() / 8) as usize)
+    }
+    let (chunks, rest) = m.as_chunks::<64>();
+    let first = match chunks.iter().position(any) {
+        Some(ci) => 64 * ci + first_in(&chunks[ci])?,
+        None => 64 * chunks.len() + rest.iter().position(|&b| b != 0)?,
     };
     let last = match rest.iter().rposition(|&b| b != 0) {
-        Some(ri) => 16 * chunks.len() + ri,
+        Some(ri) => 64 * chunks.len() + ri,
         None => {
-            let ci = chunks.iter().rposition(nz)?;
-            16 * ci + chunks[ci].iter().rposition(|&b| b != 0)?
+            let ci = chunks.iter().rposition(any)?;
+            64 * ci + last_in(&chunks[ci])?
         }
     };
     Some((first, last + 1))
@@ -344,6 +364,24 @@ mod helper_tests {
                 }
             }
             prop_assert_eq!(mask_bbox(m, w), want);
+        }
+
+        /// Long, sparse rows: a few nonzero bytes anywhere in up to 300, so that every
+        /// word and 64-byte chunk position is hit, and all-zero rows.
+        #[test]
+        fn nonzero_span_of_sparse_long_rows(
+            n in 0usize..300,
+            at in proptest::collection::vec((0usize..300, 1u8..=255), 0..4),
+        ) {
+            let mut row = vec![0u8; n];
+            for &(i, v) in &at {
+                if i < n {
+                    row[i] = v;
+                }
+            }
+            let xs: Vec<usize> = (0..n).filter(|&x| row[x] != 0).collect();
+            let want = xs.first().map(|&a| (a, xs[xs.len() - 1] + 1));
+            prop_assert_eq!(nonzero_span(&row), want);
         }
     }
 }
