@@ -310,10 +310,16 @@ struct Scratch {
     p: Vec<Vec<[f32; 4]>>,
     /// Weight of each level.
     wt: Vec<Vec<f32>>,
-    /// Vertical pair sums of a level.
+    /// Readable pixels of a row (level 0's pull).
+    ma: Vec<[u8; 4]>,
+    /// Readable pixels of the next row.
+    mb: Vec<[u8; 4]>,
+    /// Vertical pair sums of a row.
     vs: Vec<[f32; 4]>,
-    /// Vertical pair weights of a level.
+    /// Vertical pair weights of a row.
     vw: Vec<f32>,
+    /// `1 / n` of each pulled cell of a row.
+    sc: Vec<f32>,
     /// The box of each level the push computes (level 1 first).
     rects: Vec<Rect>,
     /// Final colours of the coarser level, over its box (row-major, box width).
@@ -343,134 +349,229 @@ fn give_scratch(s: Scratch) {
     SCRATCH.with(|c| *c.borrow_mut() = s);
 }
 
-/// The readable pixel `q` (0 when forbidden) with its four channels spread to the 16-bit
-/// fields of a `u64`, so that sums of up to 257 pixels add field by field (SWAR).
+/// `1 / n` for a weight sum `n` in `{0, 1, 2, 3, 4}` (0 for 0): the pulled cell's `w' / ws`.
+/// Every weight of the pyramid is 0 or 1 (level 0's are, and `w' = min(ws, 1)` keeps them
+/// so), so `ws` is always one of these five integers and `w' / ws` is `1 / ws`, which this
+/// gives with the same bits (`1 / 3` rounded once, the others exact) and without a
+/// division; written as selects so that it vectorises.
 #[inline(always)]
-fn spread(q: [u8; 4], m: u8) -> u64 {
-    let keep = 0u32.wrapping_sub(u32::from(m == 0));
-    let x = u64::from(u32::from_le_bytes(q) & keep);
-    let x = (x | (x << 16)) & 0x0000_ffff_0000_ffff;
-    (x | (x << 8)) & 0x00ff_00ff_00ff_00ff
+fn inv_count(n: f32) -> f32 {
+    const THIRD: f32 = 1.0 / 3.0;
+    let a = if n == 1.0 { 1.0 } else { 0.0 };
+    let b = if n == 2.0 { 0.5 } else { a };
+    let c = if n == 3.0 { THIRD } else { b };
+    if n == 4.0 { 0.25 } else { c }
 }
 
-/// A normalised level-1 cell from the SWAR sum `s` of its readable pixels and their count.
+/// `out[i] = (vs[2 i] + vs[2 i + 1]) * sc[i]` per channel, for every `i < out.len()`
+/// (`vs` holds at least `2 out.len()` cells): the horizontal step of a pull, in the
+/// reference's order. At AVX-512 and AVX2 the even and odd cells are gathered with 128-bit
+/// lane shuffles (the loop vectoriser does not find them).
 #[inline(always)]
-fn norm_swar(s: u64, n: u32) -> ([f32; 4], f32) {
-    let f = |k: u32| ((s >> (16 * k)) & 0xffff) as u16;
-    norm(
-        [
-            f32::from(f(0)),
-            f32::from(f(1)),
-            f32::from(f(2)),
-            f32::from(f(3)),
-        ],
-        n as f32,
-    )
+fn pair_scale(arch: Arch, vs: &[[f32; 4]], sc: &[f32], out: &mut [[f32; 4]]) {
+    let n = out.len();
+    let vs = &vs[..2 * n];
+    let sc = &sc[..n];
+    let done = match arch {
+        #[cfg(target_arch = "x86_64")]
+        Arch::V4(s) => {
+            use core::arch::x86_64::{__m128, __m512, __m512i};
+            let f = s.avx512f;
+            let idx: __m512i = bytemuck::cast([0i32, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+            let (oc, _) = out.as_chunks_mut::<4>();
+            let (vc, _) = vs.as_chunks::<8>();
+            let (scc, _) = sc.as_chunks::<4>();
+            for ((o, v), k) in oc.iter_mut().zip(vc).zip(scc) {
+                let v: &[[[f32; 4]; 4]; 2] = bytemuck::cast_ref(v);
+                let x0: __m512 = bytemuck::cast(v[0]);
+                let x1: __m512 = bytemuck::cast(v[1]);
+                let e = f._mm512_shuffle_f32x4::<0x88>(x0, x1);
+                let d = f._mm512_shuffle_f32x4::<0xdd>(x0, x1);
+                let k: __m128 = bytemuck::cast(*k);
+                let k = f._mm512_permutexvar_ps(idx, f._mm512_castps128_ps512(k));
+                *o = bytemuck::cast(f._mm512_mul_ps(f._mm512_add_ps(e, d), k));
+            }
+            n / 4 * 4
+        }
+        #[cfg(target_arch = "x86_64")]
+        Arch::V3(s) => {
+            use core::arch::x86_64::{__m256, __m256i};
+            let idx: __m256i = bytemuck::cast([0i32, 0, 0, 0, 1, 1, 1, 1]);
+            let (oc, _) = out.as_chunks_mut::<2>();
+            let (vc, _) = vs.as_chunks::<4>();
+            let (scc, _) = sc.as_chunks::<2>();
+            for ((o, v), k) in oc.iter_mut().zip(vc).zip(scc) {
+                let v: &[[[f32; 4]; 2]; 2] = bytemuck::cast_ref(v);
+                let x0: __m256 = bytemuck::cast(v[0]);
+                let x1: __m256 = bytemuck::cast(v[1]);
+                let e = s.avx._mm256_permute2f128_ps::<0x20>(x0, x1);
+                let d = s.avx._mm256_permute2f128_ps::<0x31>(x0, x1);
+                let k: __m256 = bytemuck::cast([k[0], k[1], 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+                let k = s.avx2._mm256_permutevar8x32_ps(k, idx);
+                *o = bytemuck::cast(s.avx._mm256_mul_ps(s.avx._mm256_add_ps(e, d), k));
+            }
+            n / 2 * 2
+        }
+        _ => 0,
+    };
+    for i in done..n {
+        let (a, b, k) = (vs[2 * i], vs[2 * i + 1], sc[i]);
+        out[i] = [
+            (a[0] + b[0]) * k,
+            (a[1] + b[1]) * k,
+            (a[2] + b[2]) * k,
+            (a[3] + b[3]) * k,
+        ];
+    }
 }
 
-/// Level 1 of the pyramid straight from the image (fast path): integer sums of the
-/// readable pixels of each 2x2 cell (exact, so equal to the reference's order), the four
-/// channels summed at once in the 16-bit fields of a `u64`.
+/// The weights `min(n, 1)` and scales `1 / n` of a row of pulled cells from their weight
+/// sums `n` (already summed vertically in `vw`): `n = vw[2 i] + vw[2 i + 1]`, or
+/// `vw[2 i] + 0` for a last cell with one column, as the reference sums.
 #[inline(always)]
-fn pull0_fast(img: &ImageViewMut<'_>, forb: &[u8], p: &mut [[f32; 4]], wt: &mut [f32]) {
+fn cell_scales(vw: &[f32], wt: &mut [f32], sc: &mut [f32]) {
+    let (pairs, tail) = vw.as_chunks::<2>();
+    for ((ow, os), q) in wt.iter_mut().zip(sc.iter_mut()).zip(pairs) {
+        let n = q[0] + q[1];
+        *ow = n.min(1.0);
+        *os = inv_count(n);
+    }
+    if let Some(&q) = tail.first() {
+        let n = q + 0.0;
+        wt[pairs.len()] = n.min(1.0);
+        sc[pairs.len()] = inv_count(n);
+    }
+}
+
+/// The pixels of `row` with the forbidden ones (`f != 0`) zeroed, into `out`.
+#[inline(always)]
+fn readable_row(row: &[[u8; 4]], f: &[u8], out: &mut [[u8; 4]]) {
+    for ((o, q), &m) in out.iter_mut().zip(row).zip(f) {
+        let keep = 0u32.wrapping_sub(u32::from(m == 0));
+        *o = (u32::from_ne_bytes(*q) & keep).to_ne_bytes();
+    }
+}
+
+/// The row buffers of a pull.
+struct PullBufs<'a> {
+    /// Readable pixels of the first row of a pair (level 0 only).
+    ma: &'a mut [[u8; 4]],
+    /// Readable pixels of the second row (zero past the image).
+    mb: &'a mut [[u8; 4]],
+    /// Vertical pair sums of a row.
+    vs: &'a mut [[f32; 4]],
+    /// Vertical pair weight sums of a row.
+    vw: &'a mut [f32],
+    /// `1 / n` of each pulled cell of a row.
+    sc: &'a mut [f32],
+}
+
+/// Level 1 of the pyramid straight from the image (fast path). Per pair of rows: the
+/// readable pixels (forbidden ones zeroed whole), their vertical sums in `f32` (integers,
+/// exact in any order, so equal to the reference's order), the count of readable pixels
+/// of each cell (its weight and scale), then the horizontal pairs ([`pair_scale`]).
+#[inline(always)]
+fn pull0_fast(
+    arch: Arch,
+    img: &ImageViewMut<'_>,
+    forb: &[u8],
+    b: &mut PullBufs<'_>,
+    p: &mut [[f32; 4]],
+    wt: &mut [f32],
+) {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let (cw, ch) = (half(w), half(h));
-    let keep = |m: u8| u32::from(m == 0);
+    let ma = &mut b.ma[..w];
+    let mb = &mut b.mb[..w];
+    let vs = &mut b.vs[..w];
+    let vw = &mut b.vw[..w];
+    let sc = &mut b.sc[..cw];
     for j in 0..ch {
-        let pr = &mut p[j * cw..(j + 1) * cw];
-        let wr = &mut wt[j * cw..(j + 1) * cw];
         let ya = 2 * j;
-        let a = &img.pixels(ya as u32)[..w];
+        readable_row(&img.pixels(ya as u32)[..w], &forb[ya * w..(ya + 1) * w], ma);
         let fa = &forb[ya * w..(ya + 1) * w];
-        let (a2, at) = a.as_chunks::<2>();
-        let (fa2, fat) = fa.as_chunks::<2>();
         if ya + 1 < h {
-            let b = &img.pixels(ya as u32 + 1)[..w];
             let fb = &forb[(ya + 1) * w..(ya + 2) * w];
-            let (b2, bt) = b.as_chunks::<2>();
-            let (fb2, fbt) = fb.as_chunks::<2>();
-            for (((o, ow), (qa, ma)), (qb, mb)) in pr
-                .iter_mut()
-                .zip(wr.iter_mut())
-                .zip(a2.iter().zip(fa2))
-                .zip(b2.iter().zip(fb2))
-            {
-                let s = (spread(qa[0], ma[0]) + spread(qb[0], mb[0]))
-                    + (spread(qa[1], ma[1]) + spread(qb[1], mb[1]));
-                let n = (keep(ma[0]) + keep(mb[0])) + (keep(ma[1]) + keep(mb[1]));
-                (*o, *ow) = norm_swar(s, n);
-            }
-            if let (Some(qa), Some(&ma), Some(qb), Some(&mb)) =
-                (at.first(), fat.first(), bt.first(), fbt.first())
-            {
-                let s = spread(*qa, ma) + spread(*qb, mb);
-                (pr[cw - 1], wr[cw - 1]) = norm_swar(s, keep(ma) + keep(mb));
+            readable_row(&img.pixels(ya as u32 + 1)[..w], fb, mb);
+            for ((o, &x), &y) in vw.iter_mut().zip(fa).zip(fb) {
+                *o = f32::from(u8::from(x == 0) + u8::from(y == 0));
             }
         } else {
-            for ((o, ow), (qa, ma)) in pr.iter_mut().zip(wr.iter_mut()).zip(a2.iter().zip(fa2)) {
-                let s = spread(qa[0], ma[0]) + spread(qa[1], ma[1]);
-                (*o, *ow) = norm_swar(s, keep(ma[0]) + keep(ma[1]));
+            mb.fill([0; 4]);
+            for (o, &x) in vw.iter_mut().zip(fa) {
+                *o = f32::from(u8::from(x == 0));
             }
-            if let (Some(qa), Some(&ma)) = (at.first(), fat.first()) {
-                (pr[cw - 1], wr[cw - 1]) = norm_swar(spread(*qa, ma), keep(ma));
-            }
+        }
+        for ((o, &x), &y) in vs
+            .as_flattened_mut()
+            .iter_mut()
+            .zip(ma.as_flattened())
+            .zip(mb.as_flattened())
+        {
+            *o = f32::from(u16::from(x) + u16::from(y));
+        }
+        let pr = &mut p[j * cw..(j + 1) * cw];
+        cell_scales(vw, &mut wt[j * cw..(j + 1) * cw], sc);
+        pair_scale(arch, vs, sc, &mut pr[..w / 2]);
+        if w % 2 == 1 {
+            let (q, k) = (vs[w - 1], sc[cw - 1]);
+            pr[cw - 1] = [q[0] * k, q[1] * k, q[2] * k, q[3] * k];
         }
     }
 }
 
 /// The next coarser level (fast path): vertical pair sums over whole rows, then
 /// horizontal pairs, in the reference's order.
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn pull_fast(
+    arch: Arch,
     (fw, fh): (usize, usize),
     fp: &[[f32; 4]],
     fwt: &[f32],
-    vs: &mut [[f32; 4]],
-    vw: &mut [f32],
+    b: &mut PullBufs<'_>,
     p: &mut [[f32; 4]],
     wt: &mut [f32],
 ) {
     let (cw, ch) = (half(fw), half(fh));
-    let vs = &mut vs[..fw];
-    let vw = &mut vw[..fw];
+    let vs = &mut b.vs[..fw];
+    let vw = &mut b.vw[..fw];
+    let sc = &mut b.sc[..cw];
     for j in 0..ch {
         let a = &fp[2 * j * fw..(2 * j + 1) * fw];
         let aw = &fwt[2 * j * fw..(2 * j + 1) * fw];
         if 2 * j + 1 < fh {
             let b = &fp[(2 * j + 1) * fw..(2 * j + 2) * fw];
             let bw = &fwt[(2 * j + 1) * fw..(2 * j + 2) * fw];
-            for (((o, ow), (x, xw)), (y, yw)) in vs
+            for ((o, x), y) in vs
+                .as_flattened_mut()
                 .iter_mut()
-                .zip(vw.iter_mut())
-                .zip(a.iter().zip(aw))
-                .zip(b.iter().zip(bw))
+                .zip(a.as_flattened())
+                .zip(b.as_flattened())
             {
-                *o = [x[0] + y[0], x[1] + y[1], x[2] + y[2], x[3] + y[3]];
-                *ow = xw + yw;
+                *o = x + y;
+            }
+            for ((o, x), y) in vw.iter_mut().zip(aw).zip(bw) {
+                *o = x + y;
             }
         } else {
-            for (((o, ow), x), xw) in vs.iter_mut().zip(vw.iter_mut()).zip(a).zip(aw) {
-                *o = [x[0] + 0.0, x[1] + 0.0, x[2] + 0.0, x[3] + 0.0];
-                *ow = xw + 0.0;
+            for (o, x) in vs.as_flattened_mut().iter_mut().zip(a.as_flattened()) {
+                *o = x + 0.0;
+            }
+            for (o, x) in vw.iter_mut().zip(aw) {
+                *o = x + 0.0;
             }
         }
         let pr = &mut p[j * cw..(j + 1) * cw];
-        let wr = &mut wt[j * cw..(j + 1) * cw];
-        let (pairs, tail) = vs.as_chunks::<2>();
-        let (wpairs, wtail) = vw.as_chunks::<2>();
-        for (((o, ow), q), n) in pr.iter_mut().zip(wr.iter_mut()).zip(pairs).zip(wpairs) {
-            let s = [
-                q[0][0] + q[1][0],
-                q[0][1] + q[1][1],
-                q[0][2] + q[1][2],
-                q[0][3] + q[1][3],
+        cell_scales(vw, &mut wt[j * cw..(j + 1) * cw], sc);
+        pair_scale(arch, vs, sc, &mut pr[..fw / 2]);
+        if fw % 2 == 1 {
+            let (q, k) = (vs[fw - 1], sc[cw - 1]);
+            pr[cw - 1] = [
+                (q[0] + 0.0) * k,
+                (q[1] + 0.0) * k,
+                (q[2] + 0.0) * k,
+                (q[3] + 0.0) * k,
             ];
-            (*o, *ow) = norm(s, n[0] + n[1]);
-        }
-        if let (Some(q), Some(&n)) = (tail.first(), wtail.first()) {
-            let s = [q[0] + 0.0, q[1] + 0.0, q[2] + 0.0, q[3] + 0.0];
-            (pr[cw - 1], wr[cw - 1]) = norm(s, n + 0.0);
         }
     }
 }
@@ -526,7 +627,7 @@ fn col_lerp(r: &[[f32; 4]], rx0: usize, uw: usize, x0: usize, x1: usize, u: &mut
 /// `s.up` holds level 1's final colours over `s.rects[0]`. Returns `false` when no pixel
 /// is readable.
 #[inline(always)]
-fn pyramid(s: &mut Scratch, img: &ImageViewMut<'_>, forb: &[u8], bbox: Rect) -> bool {
+fn pyramid(arch: Arch, s: &mut Scratch, img: &ImageViewMut<'_>, forb: &[u8], bbox: Rect) -> bool {
     let (w, h) = (img.width() as usize, img.height() as usize);
     // Pull.
     s.dims.clear();
@@ -541,14 +642,19 @@ fn pyramid(s: &mut Scratch, img: &ImageViewMut<'_>, forb: &[u8], bbox: Rect) -> 
         s.p.resize_with(nl, Vec::new);
         s.wt.resize_with(nl, Vec::new);
     }
+    let mut bufs = PullBufs {
+        ma: slot(&mut s.ma, w),
+        mb: slot(&mut s.mb, w),
+        vs: slot(&mut s.vs, w),
+        vw: slot(&mut s.vw, w),
+        sc: slot(&mut s.sc, half(w)),
+    };
     {
         let (cw, ch) = s.dims[0];
         let p = slot(&mut s.p[0], cw * ch);
         let wt = slot(&mut s.wt[0], cw * ch);
-        pull0_fast(img, forb, p, wt);
+        pull0_fast(arch, img, forb, &mut bufs, p, wt);
     }
-    let vs = slot(&mut s.vs, half(w));
-    let vw = slot(&mut s.vw, half(w));
     for k in 1..nl {
         let (fd, cd) = (s.dims[k - 1], s.dims[k]);
         let (fine_p, coarse_p) = s.p.split_at_mut(k);
@@ -556,11 +662,11 @@ fn pyramid(s: &mut Scratch, img: &ImageViewMut<'_>, forb: &[u8], bbox: Rect) -> 
         let p = slot(&mut coarse_p[0], cd.0 * cd.1);
         let wt = slot(&mut coarse_w[0], cd.0 * cd.1);
         pull_fast(
+            arch,
             fd,
             &fine_p[k - 1][..fd.0 * fd.1],
             &fine_w[k - 1][..fd.0 * fd.1],
-            vs,
-            vw,
+            &mut bufs,
             p,
             wt,
         );
@@ -682,6 +788,7 @@ pub(crate) fn inpaint_with(
     color: [u8; 3],
 ) {
     struct Run<'a, 'b, 'c> {
+        arch: Arch,
         s: &'a mut Scratch,
         img: &'a mut ImageViewMut<'b>,
         target: &'a [u8],
@@ -695,6 +802,7 @@ pub(crate) fn inpaint_with(
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, _simd: S) {
             let Run {
+                arch,
                 s,
                 img,
                 target,
@@ -705,7 +813,7 @@ pub(crate) fn inpaint_with(
             } = self;
             let w = img.width() as usize;
             let forb = frame.forbidden;
-            if !pyramid(s, img, forb, bbox) {
+            if !pyramid(arch, s, img, forb, bbox) {
                 super::fill::fill_ref(img, target, opaque(color, img.alpha()));
                 return;
             }
@@ -762,6 +870,7 @@ pub(crate) fn inpaint_with(
     };
     let mut s = take_scratch();
     arch.dispatch(Run {
+        arch,
         s: &mut s,
         img,
         target,
@@ -786,6 +895,7 @@ pub(crate) fn inpainted_region_with(
     out: &mut Vec<u8>,
 ) {
     struct Run<'a, 'b, 'c> {
+        arch: Arch,
         s: &'a mut Scratch,
         img: &'a ImageViewMut<'b>,
         frame: &'a OpFrame<'c>,
@@ -798,6 +908,7 @@ pub(crate) fn inpainted_region_with(
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, _simd: S) {
             let Run {
+                arch,
                 s,
                 img,
                 frame,
@@ -821,7 +932,7 @@ pub(crate) fn inpainted_region_with(
             let Some(fbox) = mask_bbox_in(forb, w, region) else {
                 return;
             };
-            if img.width() == 1 && img.height() == 1 || !pyramid(s, img, forb, fbox) {
+            if img.width() == 1 && img.height() == 1 || !pyramid(arch, s, img, forb, fbox) {
                 // Nothing readable (a 1x1 forbidden image has nothing readable either).
                 let px = opaque(color, img.alpha());
                 for y in fbox.y0..fbox.y1 {
@@ -861,10 +972,16 @@ pub(crate) fn inpainted_region_with(
         img.width() as usize * img.height() as usize,
         "forbidden mask of the image's size expected"
     );
-    out.clear();
-    out.resize(4 * region.w() * (region.y1 - region.y0), 0);
+    // Every byte is written below (readable pixels copied, the others zeroed, then the
+    // forbidden ones inpainted), so the buffer is only grown, never cleared.
+    let n = 4 * region.w() * (region.y1 - region.y0);
+    if out.len() < n {
+        out.resize(n, 0);
+    }
+    out.truncate(n);
     let mut s = take_scratch();
     arch.dispatch(Run {
+        arch,
         s: &mut s,
         img,
         frame,
@@ -990,6 +1107,17 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 49_000, "{checked} values checked");
+    }
+
+    /// The division-free scale equals the reference's `w' / ws` bit for bit at every weight
+    /// sum the pyramid can hold.
+    #[test]
+    fn inv_count_equals_the_division() {
+        assert_eq!(inv_count(0.0).to_bits(), 0f32.to_bits());
+        for n in 1..=4u8 {
+            let ws = f32::from(n);
+            assert_eq!(inv_count(ws).to_bits(), (ws.min(1.0) / ws).to_bits(), "{n}");
+        }
     }
 
     #[test]
