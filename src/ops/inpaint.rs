@@ -488,36 +488,143 @@ fn pull0_fast(
     let sc = &mut b.sc[..cw];
     for j in 0..ch {
         let ya = 2 * j;
-        readable_row(&img.pixels(ya as u32)[..w], &forb[ya * w..(ya + 1) * w], ma);
+        let a = &img.pixels(ya as u32)[..w];
         let fa = &forb[ya * w..(ya + 1) * w];
-        if ya + 1 < h {
-            let fb = &forb[(ya + 1) * w..(ya + 2) * w];
-            readable_row(&img.pixels(ya as u32 + 1)[..w], fb, mb);
+        let two = ya + 1 < h;
+        let b = &img.pixels(if two { ya as u32 + 1 } else { ya as u32 })[..w];
+        let fb = &forb[if two {
+            (ya + 1) * w..(ya + 2) * w
+        } else {
+            ya * w..(ya + 1) * w
+        }];
+        if two {
             for ((o, &x), &y) in vw.iter_mut().zip(fa).zip(fb) {
                 *o = f32::from(u8::from(x == 0) + u8::from(y == 0));
             }
         } else {
-            mb.fill([0; 4]);
             for (o, &x) in vw.iter_mut().zip(fa) {
                 *o = f32::from(u8::from(x == 0));
             }
         }
-        for ((o, &x), &y) in vs
+        let pr = &mut p[j * cw..(j + 1) * cw];
+        cell_scales(vw, &mut wt[j * cw..(j + 1) * cw], sc);
+        // Pixels `[0, d)` by the AVX-512 kernel, the rest below.
+        let d = match arch {
+            #[cfg(target_arch = "x86_64")]
+            Arch::V4(s) if two => pull0_pair_v4(s, (a, fa), (b, fb), sc, pr),
+            _ => 0,
+        };
+        readable_row(&a[d..], &fa[d..], &mut ma[d..]);
+        if two {
+            readable_row(&b[d..], &fb[d..], &mut mb[d..]);
+        } else {
+            mb[d..].fill([0; 4]);
+        }
+        for ((o, &x), &y) in vs[d..]
             .as_flattened_mut()
             .iter_mut()
-            .zip(ma.as_flattened())
-            .zip(mb.as_flattened())
+            .zip(ma[d..].as_flattened())
+            .zip(mb[d..].as_flattened())
         {
             *o = f32::from(u16::from(x) + u16::from(y));
         }
-        let pr = &mut p[j * cw..(j + 1) * cw];
-        cell_scales(vw, &mut wt[j * cw..(j + 1) * cw], sc);
-        pair_scale(arch, vs, sc, &mut pr[..w / 2]);
+        pair_scale(arch, &vs[d..], &sc[d / 2..], &mut pr[d / 2..w / 2]);
         if w % 2 == 1 {
             let (q, k) = (vs[w - 1], sc[cw - 1]);
             pr[cw - 1] = [q[0] * k, q[1] * k, q[2] * k, q[3] * k];
         }
     }
+}
+
+/// The lane mask of four pixels (four 32-bit lanes each) from their four readable bits.
+#[cfg(target_arch = "x86_64")]
+const NIBBLE_LANES: [u16; 16] = {
+    let mut t = [0u16; 16];
+    let mut v = 0;
+    while v < 16 {
+        let mut p = 0;
+        while p < 4 {
+            if v & (1 << p) != 0 {
+                t[v] |= 0xf << (4 * p);
+            }
+            p += 1;
+        }
+        v += 1;
+    }
+    t
+};
+
+/// Level 1 cells `out[i]` of a pair of full rows `a`, `b` (masks `fa`, `fb`) at AVX-512,
+/// 16 pixels (8 cells) at a time, in one pass: each group of four pixels is widened to
+/// 32-bit lanes with the forbidden pixels zeroed by a lane mask (so they never enter a
+/// sum), the rows added, the even and odd pixels of each pair gathered by 128-bit lane
+/// shuffles and added (integers: exact, so equal to the reference's order), converted and
+/// scaled by `sc`. Returns the number of pixels done (a multiple of 16).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn pull0_pair_v4(
+    s: pulp::x86::V4,
+    (a, fa): (&[[u8; 4]], &[u8]),
+    (b, fb): (&[[u8; 4]], &[u8]),
+    sc: &[f32],
+    out: &mut [[f32; 4]],
+) -> usize {
+    use core::arch::x86_64::{__m128, __m128i, __m512, __m512i};
+    let f = s.avx512f;
+    let idx: __m512i = bytemuck::cast([0i32, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+    let zero: __m128i = bytemuck::cast([0u8; 16]);
+    let (ac, _) = a.as_chunks::<16>();
+    let (fac, _) = fa.as_chunks::<16>();
+    let (bc, _) = b.as_chunks::<16>();
+    let (fbc, _) = fb.as_chunks::<16>();
+    let (kc, _) = sc.as_chunks::<8>();
+    let (oc, _) = out.as_chunks_mut::<8>();
+    let mut done = 0;
+    for (((((a, fa), b), fb), k), o) in ac
+        .iter()
+        .zip(fac)
+        .zip(bc)
+        .zip(fbc)
+        .zip(kc)
+        .zip(oc.iter_mut())
+    {
+        let ka = s.avx512bw._mm_cmpeq_epi8_mask(bytemuck::cast(*fa), zero);
+        let kb = s.avx512bw._mm_cmpeq_epi8_mask(bytemuck::cast(*fb), zero);
+        let a: &[[[u8; 4]; 4]; 4] = bytemuck::cast_ref(a);
+        let b: &[[[u8; 4]; 4]; 4] = bytemuck::cast_ref(b);
+        let mut sv: [__m512i; 4] = [bytemuck::cast([0i32; 16]); 4];
+        for (g, o) in sv.iter_mut().enumerate() {
+            let ma = NIBBLE_LANES[usize::from((ka >> (4 * g)) & 15)];
+            let mb = NIBBLE_LANES[usize::from((kb >> (4 * g)) & 15)];
+            let va = f._mm512_maskz_cvtepu8_epi32(ma, bytemuck::cast::<_, __m128i>(a[g]));
+            let vb = f._mm512_maskz_cvtepu8_epi32(mb, bytemuck::cast::<_, __m128i>(b[g]));
+            *o = f._mm512_add_epi32(va, vb);
+        }
+        let c0 = f._mm512_add_epi32(
+            f._mm512_shuffle_i32x4::<0x88>(sv[0], sv[1]),
+            f._mm512_shuffle_i32x4::<0xdd>(sv[0], sv[1]),
+        );
+        let c1 = f._mm512_add_epi32(
+            f._mm512_shuffle_i32x4::<0x88>(sv[2], sv[3]),
+            f._mm512_shuffle_i32x4::<0xdd>(sv[2], sv[3]),
+        );
+        let k: &[[f32; 4]; 2] = bytemuck::cast_ref(k);
+        let k0 = f._mm512_permutexvar_ps(
+            idx,
+            f._mm512_castps128_ps512(bytemuck::cast::<_, __m128>(k[0])),
+        );
+        let k1 = f._mm512_permutexvar_ps(
+            idx,
+            f._mm512_castps128_ps512(bytemuck::cast::<_, __m128>(k[1])),
+        );
+        let p: [__m512; 2] = [
+            f._mm512_mul_ps(f._mm512_cvtepi32_ps(c0), k0),
+            f._mm512_mul_ps(f._mm512_cvtepi32_ps(c1), k1),
+        ];
+        *o = bytemuck::cast(p);
+        done += 16;
+    }
+    done
 }
 
 /// The next coarser level (fast path): vertical pair sums over whole rows, then
