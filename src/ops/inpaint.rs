@@ -697,11 +697,89 @@ fn row_lerp(up: &[[f32; 4]], ur: Rect, uh: usize, y: usize, r: &mut [[f32; 4]]) 
     }
 }
 
+/// `o[i] = [lerp(b[i], a[i]), lerp(b[i], c[i])]` for every `i` (the slices of equal
+/// length): the interior of the horizontal bilinear step. At AVX-512 (AVX2) four (two)
+/// coarse cells at a time, the results interleaved back by lane permutes (the loop
+/// vectoriser transposes to planar and back instead); the same products and sums, no FMA.
+#[inline(always)]
+fn lerp_pairs(arch: Arch, a: &[[f32; 4]], b: &[[f32; 4]], c: &[[f32; 4]], o: &mut [[[f32; 4]; 2]]) {
+    let n = o.len();
+    let (a, b, c) = (&a[..n], &b[..n], &c[..n]);
+    let done = match arch {
+        #[cfg(target_arch = "x86_64")]
+        Arch::V4(s) => {
+            use core::arch::x86_64::{__m512, __m512i};
+            let f = s.avx512f;
+            let q3: __m512 = bytemuck::cast([0.75f32; 16]);
+            let q1: __m512 = bytemuck::cast([0.25f32; 16]);
+            let lo: __m512i =
+                bytemuck::cast([0i32, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23]);
+            let hi: __m512i = bytemuck::cast([
+                8i32, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31,
+            ]);
+            let (ac, _) = a.as_chunks::<4>();
+            let (bc, _) = b.as_chunks::<4>();
+            let (cc, _) = c.as_chunks::<4>();
+            let (oc, _) = o.as_chunks_mut::<4>();
+            for (((o, a), b), c) in oc.iter_mut().zip(ac).zip(bc).zip(cc) {
+                let va: __m512 = bytemuck::cast(*a);
+                let vb: __m512 = bytemuck::cast(*b);
+                let vc: __m512 = bytemuck::cast(*c);
+                let nb = f._mm512_mul_ps(q3, vb);
+                let e = f._mm512_add_ps(nb, f._mm512_mul_ps(q1, va));
+                let d = f._mm512_add_ps(nb, f._mm512_mul_ps(q1, vc));
+                let r: [__m512; 2] = [
+                    f._mm512_permutex2var_ps(e, lo, d),
+                    f._mm512_permutex2var_ps(e, hi, d),
+                ];
+                *o = bytemuck::cast(r);
+            }
+            n / 4 * 4
+        }
+        #[cfg(target_arch = "x86_64")]
+        Arch::V3(s) => {
+            use core::arch::x86_64::__m256;
+            let q3: __m256 = bytemuck::cast([0.75f32; 8]);
+            let q1: __m256 = bytemuck::cast([0.25f32; 8]);
+            let (ac, _) = a.as_chunks::<2>();
+            let (bc, _) = b.as_chunks::<2>();
+            let (cc, _) = c.as_chunks::<2>();
+            let (oc, _) = o.as_chunks_mut::<2>();
+            for (((o, a), b), c) in oc.iter_mut().zip(ac).zip(bc).zip(cc) {
+                let va: __m256 = bytemuck::cast(*a);
+                let vb: __m256 = bytemuck::cast(*b);
+                let vc: __m256 = bytemuck::cast(*c);
+                let nb = s.avx._mm256_mul_ps(q3, vb);
+                let e = s.avx._mm256_add_ps(nb, s.avx._mm256_mul_ps(q1, va));
+                let d = s.avx._mm256_add_ps(nb, s.avx._mm256_mul_ps(q1, vc));
+                let r: [__m256; 2] = [
+                    s.avx._mm256_permute2f128_ps::<0x20>(e, d),
+                    s.avx._mm256_permute2f128_ps::<0x31>(e, d),
+                ];
+                *o = bytemuck::cast(r);
+            }
+            n / 2 * 2
+        }
+        _ => 0,
+    };
+    for i in done..n {
+        o[i] = [lerp(b[i], a[i]), lerp(b[i], c[i])];
+    }
+}
+
 /// The horizontal lerp of fine columns `[x0, x1)` from the coarse row `r` (stored from
 /// coarse column `rx0`, on an axis of `uw` cells): `u[x - x0] = lerp(r[x >> 1],
 /// r[tap2(x)])`. Interior pairs of columns `(2i, 2i + 1)` run as one branch-free loop.
 #[inline(always)]
-fn col_lerp(r: &[[f32; 4]], rx0: usize, uw: usize, x0: usize, x1: usize, u: &mut [[f32; 4]]) {
+fn col_lerp(
+    arch: Arch,
+    r: &[[f32; 4]],
+    rx0: usize,
+    uw: usize,
+    x0: usize,
+    x1: usize,
+    u: &mut [[f32; 4]],
+) {
     let u = &mut u[..x1 - x0];
     let one = |x: usize| lerp(r[(x >> 1).min(uw - 1) - rx0], r[tap2(x, uw) - rx0]);
     // Pairs with unclamped taps: 1 <= i <= uw - 2, both columns inside [x0, x1).
@@ -720,10 +798,7 @@ fn col_lerp(r: &[[f32; 4]], rx0: usize, uw: usize, x0: usize, x1: usize, u: &mut
     let b = &r[ia - rx0..ib - rx0];
     let c = &r[ia + 1 - rx0..ib + 1 - rx0];
     let (o, _) = u[2 * ia - x0..2 * ib - x0].as_chunks_mut::<2>();
-    for (((o, a), b), c) in o.iter_mut().zip(a).zip(b).zip(c) {
-        o[0] = lerp(*b, *a);
-        o[1] = lerp(*b, *c);
-    }
+    lerp_pairs(arch, a, b, c, o);
     for x in 2 * ib..x1 {
         u[x - x0] = one(x);
     }
@@ -803,7 +878,7 @@ fn pyramid(arch: Arch, s: &mut Scratch, img: &ImageViewMut<'_>, forb: &[u8], bbo
         let (p, wt) = (&s.p[k], &s.wt[k]);
         for y in rect.y0..rect.y1 {
             row_lerp(&s.up, ur, uh, y, rw);
-            col_lerp(rw, ur.x0, uw, rect.x0, rect.x1, uu);
+            col_lerp(arch, rw, ur.x0, uw, rect.x0, rect.x1, uu);
             let o = &mut cur[(y - rect.y0) * rect.w()..(y - rect.y0 + 1) * rect.w()];
             let pr = &p[y * lw + rect.x0..y * lw + rect.x1];
             let wr = &wt[y * lw + rect.x0..y * lw + rect.x1];
@@ -819,13 +894,13 @@ fn pyramid(arch: Arch, s: &mut Scratch, img: &ImageViewMut<'_>, forb: &[u8], bbo
 /// Level 0's upsampled colours of row `y` over columns `[x0, x1)` (inside the box the
 /// pyramid was built for), into `s.u`.
 #[inline(always)]
-fn level0_row(s: &mut Scratch, y: usize, x0: usize, x1: usize) {
+fn level0_row(arch: Arch, s: &mut Scratch, y: usize, x0: usize, x1: usize) {
     let (uw, uh) = s.dims[0];
     let ur = s.rects[0];
     let r = slot(&mut s.r, ur.w());
     row_lerp(&s.up, ur, uh, y, r);
     let u = slot(&mut s.u, x1 - x0);
-    col_lerp(r, ur.x0, uw, x0, x1, u);
+    col_lerp(arch, r, ur.x0, uw, x0, x1, u);
 }
 
 /// `(v + 0.5) as u8` (NaN and negatives to 0, above 255 to 255), written so that it
@@ -932,7 +1007,7 @@ pub(crate) fn inpaint_with(
                 let Some((x0, x1)) = nonzero_span(t) else {
                     continue;
                 };
-                level0_row(s, y, x0, x1);
+                level0_row(arch, s, y, x0, x1);
                 let t = &t[x0..x1];
                 let f = &forb[y * w + x0..y * w + x1];
                 let row = &mut img.pixels_mut(y as u32)[x0..x1];
@@ -1060,7 +1135,7 @@ pub(crate) fn inpainted_region_with(
                     continue;
                 };
                 let (x0, x1) = (fbox.x0 + a, fbox.x0 + b);
-                level0_row(s, y, x0, x1);
+                level0_row(arch, s, y, x0, x1);
                 let o = &mut out
                     [(y - region.y0) * rw + x0 - region.x0..(y - region.y0) * rw + x1 - region.x0];
                 let f = &f[a..b];
