@@ -536,30 +536,12 @@ fn pull0_fast(
     }
 }
 
-/// The lane mask of four pixels (four 32-bit lanes each) from their four readable bits.
-#[cfg(target_arch = "x86_64")]
-const NIBBLE_LANES: [u16; 16] = {
-    let mut t = [0u16; 16];
-    let mut v = 0;
-    while v < 16 {
-        let mut p = 0;
-        while p < 4 {
-            if v & (1 << p) != 0 {
-                t[v] |= 0xf << (4 * p);
-            }
-            p += 1;
-        }
-        v += 1;
-    }
-    t
-};
-
 /// Level 1 cells `out[i]` of a pair of full rows `a`, `b` (masks `fa`, `fb`) at AVX-512,
-/// 16 pixels (8 cells) at a time, in one pass: each group of four pixels is widened to
-/// 32-bit lanes with the forbidden pixels zeroed by a lane mask (so they never enter a
-/// sum), the rows added, the even and odd pixels of each pair gathered by 128-bit lane
-/// shuffles and added (integers: exact, so equal to the reference's order), converted and
-/// scaled by `sc`. Returns the number of pixels done (a multiple of 16).
+/// 16 pixels (8 cells) at a time, in one pass: the forbidden pixels are zeroed whole by a
+/// lane mask (so they never enter a sum), the rows added as 16-bit lanes, the even and odd
+/// pixels of each pair gathered by a 64-bit permute and added (integers: exact, so equal
+/// to the reference's order), then widened, converted and scaled by `sc`. Returns the
+/// number of pixels done (a multiple of 16).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn pull0_pair_v4(
@@ -570,8 +552,10 @@ fn pull0_pair_v4(
     out: &mut [[f32; 4]],
 ) -> usize {
     use core::arch::x86_64::{__m128, __m128i, __m512, __m512i};
-    let f = s.avx512f;
+    let (f, bw) = (s.avx512f, s.avx512bw);
     let idx: __m512i = bytemuck::cast([0i32, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+    let even: __m512i = bytemuck::cast([0i64, 2, 4, 6, 8, 10, 12, 14]);
+    let odd: __m512i = bytemuck::cast([1i64, 3, 5, 7, 9, 11, 13, 15]);
     let zero: __m128i = bytemuck::cast([0u8; 16]);
     let (ac, _) = a.as_chunks::<16>();
     let (fac, _) = fa.as_chunks::<16>();
@@ -588,26 +572,24 @@ fn pull0_pair_v4(
         .zip(kc)
         .zip(oc.iter_mut())
     {
-        let ka = s.avx512bw._mm_cmpeq_epi8_mask(bytemuck::cast(*fa), zero);
-        let kb = s.avx512bw._mm_cmpeq_epi8_mask(bytemuck::cast(*fb), zero);
-        let a: &[[[u8; 4]; 4]; 4] = bytemuck::cast_ref(a);
-        let b: &[[[u8; 4]; 4]; 4] = bytemuck::cast_ref(b);
-        let mut sv: [__m512i; 4] = [bytemuck::cast([0i32; 16]); 4];
-        for (g, o) in sv.iter_mut().enumerate() {
-            let ma = NIBBLE_LANES[usize::from((ka >> (4 * g)) & 15)];
-            let mb = NIBBLE_LANES[usize::from((kb >> (4 * g)) & 15)];
-            let va = f._mm512_maskz_cvtepu8_epi32(ma, bytemuck::cast::<_, __m128i>(a[g]));
-            let vb = f._mm512_maskz_cvtepu8_epi32(mb, bytemuck::cast::<_, __m128i>(b[g]));
-            *o = f._mm512_add_epi32(va, vb);
-        }
-        let c0 = f._mm512_add_epi32(
-            f._mm512_shuffle_i32x4::<0x88>(sv[0], sv[1]),
-            f._mm512_shuffle_i32x4::<0xdd>(sv[0], sv[1]),
+        let ka = bw._mm_cmpeq_epi8_mask(bytemuck::cast(*fa), zero);
+        let kb = bw._mm_cmpeq_epi8_mask(bytemuck::cast(*fb), zero);
+        let pa = f._mm512_maskz_mov_epi32(ka, bytemuck::cast(*a));
+        let pb = f._mm512_maskz_mov_epi32(kb, bytemuck::cast(*b));
+        let lo = bw._mm512_add_epi16(
+            bw._mm512_cvtepu8_epi16(f._mm512_castsi512_si256(pa)),
+            bw._mm512_cvtepu8_epi16(f._mm512_castsi512_si256(pb)),
         );
-        let c1 = f._mm512_add_epi32(
-            f._mm512_shuffle_i32x4::<0x88>(sv[2], sv[3]),
-            f._mm512_shuffle_i32x4::<0xdd>(sv[2], sv[3]),
+        let hi = bw._mm512_add_epi16(
+            bw._mm512_cvtepu8_epi16(f._mm512_extracti64x4_epi64::<1>(pa)),
+            bw._mm512_cvtepu8_epi16(f._mm512_extracti64x4_epi64::<1>(pb)),
         );
+        let c = bw._mm512_add_epi16(
+            f._mm512_permutex2var_epi64(lo, even, hi),
+            f._mm512_permutex2var_epi64(lo, odd, hi),
+        );
+        let c0 = f._mm512_cvtepu16_epi32(f._mm512_castsi512_si256(c));
+        let c1 = f._mm512_cvtepu16_epi32(f._mm512_extracti64x4_epi64::<1>(c));
         let k: &[[f32; 4]; 2] = bytemuck::cast_ref(k);
         let k0 = f._mm512_permutexvar_ps(
             idx,
@@ -623,6 +605,42 @@ fn pull0_pair_v4(
         ];
         *o = bytemuck::cast(p);
         done += 16;
+    }
+    done
+}
+
+/// Cells `out[i]` of the next coarser level from two full rows `a`, `b` of a level at
+/// AVX-512, 4 cells at a time: the vertical sums `a + b`, then [`pair_scale`]'s step, in
+/// registers. Returns the number of fine cells done (a multiple of 8).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn pull_pair_v4(
+    s: pulp::x86::V4,
+    a: &[[f32; 4]],
+    b: &[[f32; 4]],
+    sc: &[f32],
+    out: &mut [[f32; 4]],
+) -> usize {
+    use core::arch::x86_64::{__m128, __m512, __m512i};
+    let f = s.avx512f;
+    let idx: __m512i = bytemuck::cast([0i32, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+    let (ac, _) = a.as_chunks::<8>();
+    let (bc, _) = b.as_chunks::<8>();
+    let (kc, _) = sc.as_chunks::<4>();
+    let (oc, _) = out.as_chunks_mut::<4>();
+    let mut done = 0;
+    for (((o, a), b), k) in oc.iter_mut().zip(ac).zip(bc).zip(kc) {
+        let a: &[[[f32; 4]; 4]; 2] = bytemuck::cast_ref(a);
+        let b: &[[[f32; 4]; 4]; 2] = bytemuck::cast_ref(b);
+        let v0 = f._mm512_add_ps(bytemuck::cast(a[0]), bytemuck::cast(b[0]));
+        let v1 = f._mm512_add_ps(bytemuck::cast(a[1]), bytemuck::cast(b[1]));
+        let e = f._mm512_shuffle_f32x4::<0x88>(v0, v1);
+        let d = f._mm512_shuffle_f32x4::<0xdd>(v0, v1);
+        let k: __m128 = bytemuck::cast(*k);
+        let k = f._mm512_permutexvar_ps(idx, f._mm512_castps128_ps512(k));
+        let r: __m512 = f._mm512_mul_ps(f._mm512_add_ps(e, d), k);
+        *o = bytemuck::cast(r);
+        done += 8;
     }
     done
 }
@@ -646,31 +664,39 @@ fn pull_fast(
     for j in 0..ch {
         let a = &fp[2 * j * fw..(2 * j + 1) * fw];
         let aw = &fwt[2 * j * fw..(2 * j + 1) * fw];
-        if 2 * j + 1 < fh {
+        let two = 2 * j + 1 < fh;
+        let pr = &mut p[j * cw..(j + 1) * cw];
+        // Fine cells `[0, d)` by the AVX-512 kernel, the rest through `vs`.
+        let mut d = 0;
+        if two {
             let b = &fp[(2 * j + 1) * fw..(2 * j + 2) * fw];
             let bw = &fwt[(2 * j + 1) * fw..(2 * j + 2) * fw];
-            for ((o, x), y) in vs
-                .as_flattened_mut()
-                .iter_mut()
-                .zip(a.as_flattened())
-                .zip(b.as_flattened())
-            {
-                *o = x + y;
-            }
             for ((o, x), y) in vw.iter_mut().zip(aw).zip(bw) {
                 *o = x + y;
             }
-        } else {
-            for (o, x) in vs.as_flattened_mut().iter_mut().zip(a.as_flattened()) {
-                *o = x + 0.0;
+            cell_scales(vw, &mut wt[j * cw..(j + 1) * cw], sc);
+            #[cfg(target_arch = "x86_64")]
+            if let Arch::V4(s) = arch {
+                d = pull_pair_v4(s, a, b, sc, pr);
             }
+            for ((o, x), y) in vs[d..]
+                .as_flattened_mut()
+                .iter_mut()
+                .zip(a[d..].as_flattened())
+                .zip(b[d..].as_flattened())
+            {
+                *o = x + y;
+            }
+        } else {
             for (o, x) in vw.iter_mut().zip(aw) {
                 *o = x + 0.0;
             }
+            cell_scales(vw, &mut wt[j * cw..(j + 1) * cw], sc);
+            for (o, x) in vs.as_flattened_mut().iter_mut().zip(a.as_flattened()) {
+                *o = x + 0.0;
+            }
         }
-        let pr = &mut p[j * cw..(j + 1) * cw];
-        cell_scales(vw, &mut wt[j * cw..(j + 1) * cw], sc);
-        pair_scale(arch, vs, sc, &mut pr[..fw / 2]);
+        pair_scale(arch, &vs[d..], &sc[d / 2..], &mut pr[d / 2..fw / 2]);
         if fw % 2 == 1 {
             let (q, k) = (vs[fw - 1], sc[cw - 1]);
             pr[cw - 1] = [
