@@ -18,9 +18,18 @@
 //!   readable. Successive bilinear upsamplings make the fill smooth, not blocky.
 //! * **Exact fast path.** The arithmetic is `f32` with one fixed order of operations (no
 //!   `mul_add`, no reassociation), so the fast path ([`inpaint_with`]) equals the reference
-//!   ([`inpaint_ref`]) bit for bit at every CPU level. The level-0 pull sums integers
-//!   (exact in any order), so the fast path does each 2x2 cell in one pass, the four
-//!   channels at once in the 16-bit fields of a `u64` (SWAR).
+//!   ([`inpaint_ref`]) bit for bit at every CPU level. Every weight of the pyramid is 0
+//!   or 1 (level 0's are, and `min(ws, 1)` keeps them so), so `ws` is a count 0..=4 and
+//!   the fast path takes `w' / ws = 1 / ws` from selects instead of a division (same bits:
+//!   `1 / 3` rounds once either way). The level-0 pull sums integers (exact in any order):
+//!   at AVX-512 one pass per pair of rows, 16 pixels at a time (forbidden pixels zeroed by
+//!   a lane mask, rows added in 16-bit lanes, the pixels of each pair gathered by a 64-bit
+//!   permute); elsewhere the readable pixels are widened to `f32` row sums first. The
+//!   horizontal step of every pull gathers the even and odd cells with 128-bit lane
+//!   shuffles, and the interior of the horizontal bilinear step interleaves its two
+//!   outputs with lane permutes, at AVX-512 and AVX2 (the loop vectoriser transposes the
+//!   interleaved `[f32; 4]` cells to planar and back instead). These kernels use pulp's
+//!   safe intrinsic wrappers, inside the dispatched code.
 //! * **Only what the target needs.** The pull is complete (every readable pixel counts at
 //!   the top, so no exact shortcut exists there), but the push computes each level only
 //!   inside the bounding box that the finer level's bilinear taps reach from the target's
