@@ -18,9 +18,18 @@
 //!   readable. Successive bilinear upsamplings make the fill smooth, not blocky.
 //! * **Exact fast path.** The arithmetic is `f32` with one fixed order of operations (no
 //!   `mul_add`, no reassociation), so the fast path ([`inpaint_with`]) equals the reference
-//!   ([`inpaint_ref`]) bit for bit at every CPU level. The level-0 pull sums integers
-//!   (exact in any order), so the fast path does each 2x2 cell in one pass, the four
-//!   channels at once in the 16-bit fields of a `u64` (SWAR).
+//!   ([`inpaint_ref`]) bit for bit at every CPU level. Every weight of the pyramid is 0
+//!   or 1 (level 0's are, and `min(ws, 1)` keeps them so), so `ws` is a count 0..=4 and
+//!   the fast path takes `w' / ws = 1 / ws` from selects instead of a division (same bits:
+//!   `1 / 3` rounds once either way). The level-0 pull sums integers (exact in any order):
+//!   at AVX-512 one pass per pair of rows, 16 pixels at a time (forbidden pixels zeroed by
+//!   a lane mask, rows added in 16-bit lanes, the pixels of each pair gathered by a 64-bit
+//!   permute); elsewhere the readable pixels are widened to `f32` row sums first. The
+//!   horizontal step of every pull gathers the even and odd cells with 128-bit lane
+//!   shuffles, and the interior of the horizontal bilinear step interleaves its two
+//!   outputs with lane permutes, at AVX-512 and AVX2 (the loop vectoriser transposes the
+//!   interleaved `[f32; 4]` cells to planar and back instead). These kernels use pulp's
+//!   safe intrinsic wrappers, inside the dispatched code.
 //! * **Only what the target needs.** The pull is complete (every readable pixel counts at
 //!   the top, so no exact shortcut exists there), but the push computes each level only
 //!   inside the bounding box that the finer level's bilinear taps reach from the target's
@@ -310,10 +319,16 @@ struct Scratch {
     p: Vec<Vec<[f32; 4]>>,
     /// Weight of each level.
     wt: Vec<Vec<f32>>,
-    /// Vertical pair sums of a level.
+    /// Readable pixels of a row (level 0's pull).
+    ma: Vec<[u8; 4]>,
+    /// Readable pixels of the next row.
+    mb: Vec<[u8; 4]>,
+    /// Vertical pair sums of a row.
     vs: Vec<[f32; 4]>,
-    /// Vertical pair weights of a level.
+    /// Vertical pair weights of a row.
     vw: Vec<f32>,
+    /// `1 / n` of each pulled cell of a row.
+    sc: Vec<f32>,
     /// The box of each level the push computes (level 1 first).
     rects: Vec<Rect>,
     /// Final colours of the coarser level, over its box (row-major, box width).
@@ -343,134 +358,362 @@ fn give_scratch(s: Scratch) {
     SCRATCH.with(|c| *c.borrow_mut() = s);
 }
 
-/// The readable pixel `q` (0 when forbidden) with its four channels spread to the 16-bit
-/// fields of a `u64`, so that sums of up to 257 pixels add field by field (SWAR).
+/// `1 / n` for a weight sum `n` in `{0, 1, 2, 3, 4}` (0 for 0): the pulled cell's `w' / ws`.
+/// Every weight of the pyramid is 0 or 1 (level 0's are, and `w' = min(ws, 1)` keeps them
+/// so), so `ws` is always one of these five integers and `w' / ws` is `1 / ws`, which this
+/// gives with the same bits (`1 / 3` rounded once, the others exact) and without a
+/// division; written as selects so that it vectorises.
 #[inline(always)]
-fn spread(q: [u8; 4], m: u8) -> u64 {
-    let keep = 0u32.wrapping_sub(u32::from(m == 0));
-    let x = u64::from(u32::from_le_bytes(q) & keep);
-    let x = (x | (x << 16)) & 0x0000_ffff_0000_ffff;
-    (x | (x << 8)) & 0x00ff_00ff_00ff_00ff
+fn inv_count(n: f32) -> f32 {
+    const THIRD: f32 = 1.0 / 3.0;
+    let a = if n == 1.0 { 1.0 } else { 0.0 };
+    let b = if n == 2.0 { 0.5 } else { a };
+    let c = if n == 3.0 { THIRD } else { b };
+    if n == 4.0 { 0.25 } else { c }
 }
 
-/// A normalised level-1 cell from the SWAR sum `s` of its readable pixels and their count.
+/// `out[i] = (vs[2 i] + vs[2 i + 1]) * sc[i]` per channel, for every `i < out.len()`
+/// (`vs` holds at least `2 out.len()` cells): the horizontal step of a pull, in the
+/// reference's order. At AVX-512 and AVX2 the even and odd cells are gathered with 128-bit
+/// lane shuffles (the loop vectoriser does not find them).
 #[inline(always)]
-fn norm_swar(s: u64, n: u32) -> ([f32; 4], f32) {
-    let f = |k: u32| ((s >> (16 * k)) & 0xffff) as u16;
-    norm(
-        [
-            f32::from(f(0)),
-            f32::from(f(1)),
-            f32::from(f(2)),
-            f32::from(f(3)),
-        ],
-        n as f32,
-    )
+fn pair_scale(arch: Arch, vs: &[[f32; 4]], sc: &[f32], out: &mut [[f32; 4]]) {
+    let n = out.len();
+    let vs = &vs[..2 * n];
+    let sc = &sc[..n];
+    let done = match arch {
+        #[cfg(target_arch = "x86_64")]
+        Arch::V4(s) => {
+            use core::arch::x86_64::{__m128, __m512, __m512i};
+            let f = s.avx512f;
+            let idx: __m512i = bytemuck::cast([0i32, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+            let (oc, _) = out.as_chunks_mut::<4>();
+            let (vc, _) = vs.as_chunks::<8>();
+            let (scc, _) = sc.as_chunks::<4>();
+            for ((o, v), k) in oc.iter_mut().zip(vc).zip(scc) {
+                let v: &[[[f32; 4]; 4]; 2] = bytemuck::cast_ref(v);
+                let x0: __m512 = bytemuck::cast(v[0]);
+                let x1: __m512 = bytemuck::cast(v[1]);
+                let e = f._mm512_shuffle_f32x4::<0x88>(x0, x1);
+                let d = f._mm512_shuffle_f32x4::<0xdd>(x0, x1);
+                let k: __m128 = bytemuck::cast(*k);
+                let k = f._mm512_permutexvar_ps(idx, f._mm512_castps128_ps512(k));
+                *o = bytemuck::cast(f._mm512_mul_ps(f._mm512_add_ps(e, d), k));
+            }
+            n / 4 * 4
+        }
+        #[cfg(target_arch = "x86_64")]
+        Arch::V3(s) => {
+            use core::arch::x86_64::{__m256, __m256i};
+            let idx: __m256i = bytemuck::cast([0i32, 0, 0, 0, 1, 1, 1, 1]);
+            let (oc, _) = out.as_chunks_mut::<2>();
+            let (vc, _) = vs.as_chunks::<4>();
+            let (scc, _) = sc.as_chunks::<2>();
+            for ((o, v), k) in oc.iter_mut().zip(vc).zip(scc) {
+                let v: &[[[f32; 4]; 2]; 2] = bytemuck::cast_ref(v);
+                let x0: __m256 = bytemuck::cast(v[0]);
+                let x1: __m256 = bytemuck::cast(v[1]);
+                let e = s.avx._mm256_permute2f128_ps::<0x20>(x0, x1);
+                let d = s.avx._mm256_permute2f128_ps::<0x31>(x0, x1);
+                let k: __m256 = bytemuck::cast([k[0], k[1], 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+                let k = s.avx2._mm256_permutevar8x32_ps(k, idx);
+                *o = bytemuck::cast(s.avx._mm256_mul_ps(s.avx._mm256_add_ps(e, d), k));
+            }
+            n / 2 * 2
+        }
+        _ => 0,
+    };
+    for i in done..n {
+        let (a, b, k) = (vs[2 * i], vs[2 * i + 1], sc[i]);
+        out[i] = [
+            (a[0] + b[0]) * k,
+            (a[1] + b[1]) * k,
+            (a[2] + b[2]) * k,
+            (a[3] + b[3]) * k,
+        ];
+    }
 }
 
-/// Level 1 of the pyramid straight from the image (fast path): integer sums of the
-/// readable pixels of each 2x2 cell (exact, so equal to the reference's order), the four
-/// channels summed at once in the 16-bit fields of a `u64`.
+/// The weights `min(n, 1)` and scales `1 / n` of a row of pulled cells from their weight
+/// sums `n` (already summed vertically in `vw`): `n = vw[2 i] + vw[2 i + 1]`, or
+/// `vw[2 i] + 0` for a last cell with one column, as the reference sums.
 #[inline(always)]
-fn pull0_fast(img: &ImageViewMut<'_>, forb: &[u8], p: &mut [[f32; 4]], wt: &mut [f32]) {
+fn cell_scales(vw: &[f32], wt: &mut [f32], sc: &mut [f32]) {
+    let (pairs, tail) = vw.as_chunks::<2>();
+    for ((ow, os), q) in wt.iter_mut().zip(sc.iter_mut()).zip(pairs) {
+        let n = q[0] + q[1];
+        *ow = n.min(1.0);
+        *os = inv_count(n);
+    }
+    if let Some(&q) = tail.first() {
+        let n = q + 0.0;
+        wt[pairs.len()] = n.min(1.0);
+        sc[pairs.len()] = inv_count(n);
+    }
+}
+
+/// The pixels of `row` with the forbidden ones (`f != 0`) zeroed, into `out`.
+#[inline(always)]
+fn readable_row(row: &[[u8; 4]], f: &[u8], out: &mut [[u8; 4]]) {
+    for ((o, q), &m) in out.iter_mut().zip(row).zip(f) {
+        let keep = 0u32.wrapping_sub(u32::from(m == 0));
+        *o = (u32::from_ne_bytes(*q) & keep).to_ne_bytes();
+    }
+}
+
+/// The row buffers of a pull.
+struct PullBufs<'a> {
+    /// Readable pixels of the first row of a pair (level 0 only).
+    ma: &'a mut [[u8; 4]],
+    /// Readable pixels of the second row (zero past the image).
+    mb: &'a mut [[u8; 4]],
+    /// Vertical pair sums of a row.
+    vs: &'a mut [[f32; 4]],
+    /// Vertical pair weight sums of a row.
+    vw: &'a mut [f32],
+    /// `1 / n` of each pulled cell of a row.
+    sc: &'a mut [f32],
+}
+
+/// Level 1 of the pyramid straight from the image (fast path). Per pair of rows: the
+/// readable pixels (forbidden ones zeroed whole), their vertical sums in `f32` (integers,
+/// exact in any order, so equal to the reference's order), the count of readable pixels
+/// of each cell (its weight and scale), then the horizontal pairs ([`pair_scale`]).
+#[inline(always)]
+fn pull0_fast(
+    arch: Arch,
+    img: &ImageViewMut<'_>,
+    forb: &[u8],
+    b: &mut PullBufs<'_>,
+    p: &mut [[f32; 4]],
+    wt: &mut [f32],
+) {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let (cw, ch) = (half(w), half(h));
-    let keep = |m: u8| u32::from(m == 0);
+    let ma = &mut b.ma[..w];
+    let mb = &mut b.mb[..w];
+    let vs = &mut b.vs[..w];
+    let vw = &mut b.vw[..w];
+    let sc = &mut b.sc[..cw];
     for j in 0..ch {
-        let pr = &mut p[j * cw..(j + 1) * cw];
-        let wr = &mut wt[j * cw..(j + 1) * cw];
         let ya = 2 * j;
         let a = &img.pixels(ya as u32)[..w];
         let fa = &forb[ya * w..(ya + 1) * w];
-        let (a2, at) = a.as_chunks::<2>();
-        let (fa2, fat) = fa.as_chunks::<2>();
-        if ya + 1 < h {
-            let b = &img.pixels(ya as u32 + 1)[..w];
-            let fb = &forb[(ya + 1) * w..(ya + 2) * w];
-            let (b2, bt) = b.as_chunks::<2>();
-            let (fb2, fbt) = fb.as_chunks::<2>();
-            for (((o, ow), (qa, ma)), (qb, mb)) in pr
-                .iter_mut()
-                .zip(wr.iter_mut())
-                .zip(a2.iter().zip(fa2))
-                .zip(b2.iter().zip(fb2))
-            {
-                let s = (spread(qa[0], ma[0]) + spread(qb[0], mb[0]))
-                    + (spread(qa[1], ma[1]) + spread(qb[1], mb[1]));
-                let n = (keep(ma[0]) + keep(mb[0])) + (keep(ma[1]) + keep(mb[1]));
-                (*o, *ow) = norm_swar(s, n);
-            }
-            if let (Some(qa), Some(&ma), Some(qb), Some(&mb)) =
-                (at.first(), fat.first(), bt.first(), fbt.first())
-            {
-                let s = spread(*qa, ma) + spread(*qb, mb);
-                (pr[cw - 1], wr[cw - 1]) = norm_swar(s, keep(ma) + keep(mb));
+        let two = ya + 1 < h;
+        let b = &img.pixels(if two { ya as u32 + 1 } else { ya as u32 })[..w];
+        let fb = &forb[if two {
+            (ya + 1) * w..(ya + 2) * w
+        } else {
+            ya * w..(ya + 1) * w
+        }];
+        if two {
+            for ((o, &x), &y) in vw.iter_mut().zip(fa).zip(fb) {
+                *o = f32::from(u8::from(x == 0) + u8::from(y == 0));
             }
         } else {
-            for ((o, ow), (qa, ma)) in pr.iter_mut().zip(wr.iter_mut()).zip(a2.iter().zip(fa2)) {
-                let s = spread(qa[0], ma[0]) + spread(qa[1], ma[1]);
-                (*o, *ow) = norm_swar(s, keep(ma[0]) + keep(ma[1]));
+            for (o, &x) in vw.iter_mut().zip(fa) {
+                *o = f32::from(u8::from(x == 0));
             }
-            if let (Some(qa), Some(&ma)) = (at.first(), fat.first()) {
-                (pr[cw - 1], wr[cw - 1]) = norm_swar(spread(*qa, ma), keep(ma));
-            }
+        }
+        let pr = &mut p[j * cw..(j + 1) * cw];
+        cell_scales(vw, &mut wt[j * cw..(j + 1) * cw], sc);
+        // Pixels `[0, d)` by the AVX-512 kernel, the rest below.
+        let d = match arch {
+            #[cfg(target_arch = "x86_64")]
+            Arch::V4(s) if two => pull0_pair_v4(s, (a, fa), (b, fb), sc, pr),
+            _ => 0,
+        };
+        readable_row(&a[d..], &fa[d..], &mut ma[d..]);
+        if two {
+            readable_row(&b[d..], &fb[d..], &mut mb[d..]);
+        } else {
+            mb[d..].fill([0; 4]);
+        }
+        for ((o, &x), &y) in vs[d..]
+            .as_flattened_mut()
+            .iter_mut()
+            .zip(ma[d..].as_flattened())
+            .zip(mb[d..].as_flattened())
+        {
+            *o = f32::from(u16::from(x) + u16::from(y));
+        }
+        pair_scale(arch, &vs[d..], &sc[d / 2..], &mut pr[d / 2..w / 2]);
+        if w % 2 == 1 {
+            let (q, k) = (vs[w - 1], sc[cw - 1]);
+            pr[cw - 1] = [q[0] * k, q[1] * k, q[2] * k, q[3] * k];
         }
     }
 }
 
+/// Level 1 cells `out[i]` of a pair of full rows `a`, `b` (masks `fa`, `fb`) at AVX-512,
+/// 16 pixels (8 cells) at a time, in one pass: the forbidden pixels are zeroed whole by a
+/// lane mask (so they never enter a sum), the rows added as 16-bit lanes, the even and odd
+/// pixels of each pair gathered by a 64-bit permute and added (integers: exact, so equal
+/// to the reference's order), then widened, converted and scaled by `sc`. Returns the
+/// number of pixels done (a multiple of 16).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn pull0_pair_v4(
+    s: pulp::x86::V4,
+    (a, fa): (&[[u8; 4]], &[u8]),
+    (b, fb): (&[[u8; 4]], &[u8]),
+    sc: &[f32],
+    out: &mut [[f32; 4]],
+) -> usize {
+    use core::arch::x86_64::{__m128, __m128i, __m512, __m512i};
+    let (f, bw) = (s.avx512f, s.avx512bw);
+    let idx: __m512i = bytemuck::cast([0i32, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+    let even: __m512i = bytemuck::cast([0i64, 2, 4, 6, 8, 10, 12, 14]);
+    let odd: __m512i = bytemuck::cast([1i64, 3, 5, 7, 9, 11, 13, 15]);
+    let zero: __m128i = bytemuck::cast([0u8; 16]);
+    let (ac, _) = a.as_chunks::<16>();
+    let (fac, _) = fa.as_chunks::<16>();
+    let (bc, _) = b.as_chunks::<16>();
+    let (fbc, _) = fb.as_chunks::<16>();
+    let (kc, _) = sc.as_chunks::<8>();
+    let (oc, _) = out.as_chunks_mut::<8>();
+    let mut done = 0;
+    for (((((a, fa), b), fb), k), o) in ac
+        .iter()
+        .zip(fac)
+        .zip(bc)
+        .zip(fbc)
+        .zip(kc)
+        .zip(oc.iter_mut())
+    {
+        let ka = bw._mm_cmpeq_epi8_mask(bytemuck::cast(*fa), zero);
+        let kb = bw._mm_cmpeq_epi8_mask(bytemuck::cast(*fb), zero);
+        let pa = f._mm512_maskz_mov_epi32(ka, bytemuck::cast(*a));
+        let pb = f._mm512_maskz_mov_epi32(kb, bytemuck::cast(*b));
+        let lo = bw._mm512_add_epi16(
+            bw._mm512_cvtepu8_epi16(f._mm512_castsi512_si256(pa)),
+            bw._mm512_cvtepu8_epi16(f._mm512_castsi512_si256(pb)),
+        );
+        let hi = bw._mm512_add_epi16(
+            bw._mm512_cvtepu8_epi16(f._mm512_extracti64x4_epi64::<1>(pa)),
+            bw._mm512_cvtepu8_epi16(f._mm512_extracti64x4_epi64::<1>(pb)),
+        );
+        let c = bw._mm512_add_epi16(
+            f._mm512_permutex2var_epi64(lo, even, hi),
+            f._mm512_permutex2var_epi64(lo, odd, hi),
+        );
+        let c0 = f._mm512_cvtepu16_epi32(f._mm512_castsi512_si256(c));
+        let c1 = f._mm512_cvtepu16_epi32(f._mm512_extracti64x4_epi64::<1>(c));
+        let k: &[[f32; 4]; 2] = bytemuck::cast_ref(k);
+        let k0 = f._mm512_permutexvar_ps(
+            idx,
+            f._mm512_castps128_ps512(bytemuck::cast::<_, __m128>(k[0])),
+        );
+        let k1 = f._mm512_permutexvar_ps(
+            idx,
+            f._mm512_castps128_ps512(bytemuck::cast::<_, __m128>(k[1])),
+        );
+        let p: [__m512; 2] = [
+            f._mm512_mul_ps(f._mm512_cvtepi32_ps(c0), k0),
+            f._mm512_mul_ps(f._mm512_cvtepi32_ps(c1), k1),
+        ];
+        *o = bytemuck::cast(p);
+        done += 16;
+    }
+    done
+}
+
+/// Cells `out[i]` of the next coarser level from two full rows `a`, `b` of a level at
+/// AVX-512, 4 cells at a time: the vertical sums `a + b`, then [`pair_scale`]'s step, in
+/// registers. Returns the number of fine cells done (a multiple of 8).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn pull_pair_v4(
+    s: pulp::x86::V4,
+    a: &[[f32; 4]],
+    b: &[[f32; 4]],
+    sc: &[f32],
+    out: &mut [[f32; 4]],
+) -> usize {
+    use core::arch::x86_64::{__m128, __m512, __m512i};
+    let f = s.avx512f;
+    let idx: __m512i = bytemuck::cast([0i32, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+    let (ac, _) = a.as_chunks::<8>();
+    let (bc, _) = b.as_chunks::<8>();
+    let (kc, _) = sc.as_chunks::<4>();
+    let (oc, _) = out.as_chunks_mut::<4>();
+    let mut done = 0;
+    for (((o, a), b), k) in oc.iter_mut().zip(ac).zip(bc).zip(kc) {
+        let a: &[[[f32; 4]; 4]; 2] = bytemuck::cast_ref(a);
+        let b: &[[[f32; 4]; 4]; 2] = bytemuck::cast_ref(b);
+        let v0 = f._mm512_add_ps(bytemuck::cast(a[0]), bytemuck::cast(b[0]));
+        let v1 = f._mm512_add_ps(bytemuck::cast(a[1]), bytemuck::cast(b[1]));
+        let e = f._mm512_shuffle_f32x4::<0x88>(v0, v1);
+        let d = f._mm512_shuffle_f32x4::<0xdd>(v0, v1);
+        let k: __m128 = bytemuck::cast(*k);
+        let k = f._mm512_permutexvar_ps(idx, f._mm512_castps128_ps512(k));
+        let r: __m512 = f._mm512_mul_ps(f._mm512_add_ps(e, d), k);
+        *o = bytemuck::cast(r);
+        done += 8;
+    }
+    done
+}
+
 /// The next coarser level (fast path): vertical pair sums over whole rows, then
 /// horizontal pairs, in the reference's order.
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn pull_fast(
+    arch: Arch,
     (fw, fh): (usize, usize),
     fp: &[[f32; 4]],
     fwt: &[f32],
-    vs: &mut [[f32; 4]],
-    vw: &mut [f32],
+    b: &mut PullBufs<'_>,
     p: &mut [[f32; 4]],
     wt: &mut [f32],
 ) {
     let (cw, ch) = (half(fw), half(fh));
-    let vs = &mut vs[..fw];
-    let vw = &mut vw[..fw];
+    let vs = &mut b.vs[..fw];
+    let vw = &mut b.vw[..fw];
+    let sc = &mut b.sc[..cw];
     for j in 0..ch {
         let a = &fp[2 * j * fw..(2 * j + 1) * fw];
         let aw = &fwt[2 * j * fw..(2 * j + 1) * fw];
-        if 2 * j + 1 < fh {
+        let two = 2 * j + 1 < fh;
+        let pr = &mut p[j * cw..(j + 1) * cw];
+        // Fine cells `[0, d)` by the AVX-512 kernel, the rest through `vs`.
+        let mut d = 0;
+        if two {
             let b = &fp[(2 * j + 1) * fw..(2 * j + 2) * fw];
             let bw = &fwt[(2 * j + 1) * fw..(2 * j + 2) * fw];
-            for (((o, ow), (x, xw)), (y, yw)) in vs
+            for ((o, x), y) in vw.iter_mut().zip(aw).zip(bw) {
+                *o = x + y;
+            }
+            cell_scales(vw, &mut wt[j * cw..(j + 1) * cw], sc);
+            #[cfg(target_arch = "x86_64")]
+            if let Arch::V4(s) = arch {
+                d = pull_pair_v4(s, a, b, sc, pr);
+            }
+            for ((o, x), y) in vs[d..]
+                .as_flattened_mut()
                 .iter_mut()
-                .zip(vw.iter_mut())
-                .zip(a.iter().zip(aw))
-                .zip(b.iter().zip(bw))
+                .zip(a[d..].as_flattened())
+                .zip(b[d..].as_flattened())
             {
-                *o = [x[0] + y[0], x[1] + y[1], x[2] + y[2], x[3] + y[3]];
-                *ow = xw + yw;
+                *o = x + y;
             }
         } else {
-            for (((o, ow), x), xw) in vs.iter_mut().zip(vw.iter_mut()).zip(a).zip(aw) {
-                *o = [x[0] + 0.0, x[1] + 0.0, x[2] + 0.0, x[3] + 0.0];
-                *ow = xw + 0.0;
+            for (o, x) in vw.iter_mut().zip(aw) {
+                *o = x + 0.0;
+            }
+            cell_scales(vw, &mut wt[j * cw..(j + 1) * cw], sc);
+            for (o, x) in vs.as_flattened_mut().iter_mut().zip(a.as_flattened()) {
+                *o = x + 0.0;
             }
         }
-        let pr = &mut p[j * cw..(j + 1) * cw];
-        let wr = &mut wt[j * cw..(j + 1) * cw];
-        let (pairs, tail) = vs.as_chunks::<2>();
-        let (wpairs, wtail) = vw.as_chunks::<2>();
-        for (((o, ow), q), n) in pr.iter_mut().zip(wr.iter_mut()).zip(pairs).zip(wpairs) {
-            let s = [
-                q[0][0] + q[1][0],
-                q[0][1] + q[1][1],
-                q[0][2] + q[1][2],
-                q[0][3] + q[1][3],
+        pair_scale(arch, &vs[d..], &sc[d / 2..], &mut pr[d / 2..fw / 2]);
+        if fw % 2 == 1 {
+            let (q, k) = (vs[fw - 1], sc[cw - 1]);
+            pr[cw - 1] = [
+                (q[0] + 0.0) * k,
+                (q[1] + 0.0) * k,
+                (q[2] + 0.0) * k,
+                (q[3] + 0.0) * k,
             ];
-            (*o, *ow) = norm(s, n[0] + n[1]);
-        }
-        if let (Some(q), Some(&n)) = (tail.first(), wtail.first()) {
-            let s = [q[0] + 0.0, q[1] + 0.0, q[2] + 0.0, q[3] + 0.0];
-            (pr[cw - 1], wr[cw - 1]) = norm(s, n + 0.0);
         }
     }
 }
@@ -489,11 +732,89 @@ fn row_lerp(up: &[[f32; 4]], ur: Rect, uh: usize, y: usize, r: &mut [[f32; 4]]) 
     }
 }
 
+/// `o[i] = [lerp(b[i], a[i]), lerp(b[i], c[i])]` for every `i` (the slices of equal
+/// length): the interior of the horizontal bilinear step. At AVX-512 (AVX2) four (two)
+/// coarse cells at a time, the results interleaved back by lane permutes (the loop
+/// vectoriser transposes to planar and back instead); the same products and sums, no FMA.
+#[inline(always)]
+fn lerp_pairs(arch: Arch, a: &[[f32; 4]], b: &[[f32; 4]], c: &[[f32; 4]], o: &mut [[[f32; 4]; 2]]) {
+    let n = o.len();
+    let (a, b, c) = (&a[..n], &b[..n], &c[..n]);
+    let done = match arch {
+        #[cfg(target_arch = "x86_64")]
+        Arch::V4(s) => {
+            use core::arch::x86_64::{__m512, __m512i};
+            let f = s.avx512f;
+            let q3: __m512 = bytemuck::cast([0.75f32; 16]);
+            let q1: __m512 = bytemuck::cast([0.25f32; 16]);
+            let lo: __m512i =
+                bytemuck::cast([0i32, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23]);
+            let hi: __m512i = bytemuck::cast([
+                8i32, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31,
+            ]);
+            let (ac, _) = a.as_chunks::<4>();
+            let (bc, _) = b.as_chunks::<4>();
+            let (cc, _) = c.as_chunks::<4>();
+            let (oc, _) = o.as_chunks_mut::<4>();
+            for (((o, a), b), c) in oc.iter_mut().zip(ac).zip(bc).zip(cc) {
+                let va: __m512 = bytemuck::cast(*a);
+                let vb: __m512 = bytemuck::cast(*b);
+                let vc: __m512 = bytemuck::cast(*c);
+                let nb = f._mm512_mul_ps(q3, vb);
+                let e = f._mm512_add_ps(nb, f._mm512_mul_ps(q1, va));
+                let d = f._mm512_add_ps(nb, f._mm512_mul_ps(q1, vc));
+                let r: [__m512; 2] = [
+                    f._mm512_permutex2var_ps(e, lo, d),
+                    f._mm512_permutex2var_ps(e, hi, d),
+                ];
+                *o = bytemuck::cast(r);
+            }
+            n / 4 * 4
+        }
+        #[cfg(target_arch = "x86_64")]
+        Arch::V3(s) => {
+            use core::arch::x86_64::__m256;
+            let q3: __m256 = bytemuck::cast([0.75f32; 8]);
+            let q1: __m256 = bytemuck::cast([0.25f32; 8]);
+            let (ac, _) = a.as_chunks::<2>();
+            let (bc, _) = b.as_chunks::<2>();
+            let (cc, _) = c.as_chunks::<2>();
+            let (oc, _) = o.as_chunks_mut::<2>();
+            for (((o, a), b), c) in oc.iter_mut().zip(ac).zip(bc).zip(cc) {
+                let va: __m256 = bytemuck::cast(*a);
+                let vb: __m256 = bytemuck::cast(*b);
+                let vc: __m256 = bytemuck::cast(*c);
+                let nb = s.avx._mm256_mul_ps(q3, vb);
+                let e = s.avx._mm256_add_ps(nb, s.avx._mm256_mul_ps(q1, va));
+                let d = s.avx._mm256_add_ps(nb, s.avx._mm256_mul_ps(q1, vc));
+                let r: [__m256; 2] = [
+                    s.avx._mm256_permute2f128_ps::<0x20>(e, d),
+                    s.avx._mm256_permute2f128_ps::<0x31>(e, d),
+                ];
+                *o = bytemuck::cast(r);
+            }
+            n / 2 * 2
+        }
+        _ => 0,
+    };
+    for i in done..n {
+        o[i] = [lerp(b[i], a[i]), lerp(b[i], c[i])];
+    }
+}
+
 /// The horizontal lerp of fine columns `[x0, x1)` from the coarse row `r` (stored from
 /// coarse column `rx0`, on an axis of `uw` cells): `u[x - x0] = lerp(r[x >> 1],
 /// r[tap2(x)])`. Interior pairs of columns `(2i, 2i + 1)` run as one branch-free loop.
 #[inline(always)]
-fn col_lerp(r: &[[f32; 4]], rx0: usize, uw: usize, x0: usize, x1: usize, u: &mut [[f32; 4]]) {
+fn col_lerp(
+    arch: Arch,
+    r: &[[f32; 4]],
+    rx0: usize,
+    uw: usize,
+    x0: usize,
+    x1: usize,
+    u: &mut [[f32; 4]],
+) {
     let u = &mut u[..x1 - x0];
     let one = |x: usize| lerp(r[(x >> 1).min(uw - 1) - rx0], r[tap2(x, uw) - rx0]);
     // Pairs with unclamped taps: 1 <= i <= uw - 2, both columns inside [x0, x1).
@@ -512,10 +833,7 @@ fn col_lerp(r: &[[f32; 4]], rx0: usize, uw: usize, x0: usize, x1: usize, u: &mut
     let b = &r[ia - rx0..ib - rx0];
     let c = &r[ia + 1 - rx0..ib + 1 - rx0];
     let (o, _) = u[2 * ia - x0..2 * ib - x0].as_chunks_mut::<2>();
-    for (((o, a), b), c) in o.iter_mut().zip(a).zip(b).zip(c) {
-        o[0] = lerp(*b, *a);
-        o[1] = lerp(*b, *c);
-    }
+    lerp_pairs(arch, a, b, c, o);
     for x in 2 * ib..x1 {
         u[x - x0] = one(x);
     }
@@ -526,7 +844,7 @@ fn col_lerp(r: &[[f32; 4]], rx0: usize, uw: usize, x0: usize, x1: usize, u: &mut
 /// `s.up` holds level 1's final colours over `s.rects[0]`. Returns `false` when no pixel
 /// is readable.
 #[inline(always)]
-fn pyramid(s: &mut Scratch, img: &ImageViewMut<'_>, forb: &[u8], bbox: Rect) -> bool {
+fn pyramid(arch: Arch, s: &mut Scratch, img: &ImageViewMut<'_>, forb: &[u8], bbox: Rect) -> bool {
     let (w, h) = (img.width() as usize, img.height() as usize);
     // Pull.
     s.dims.clear();
@@ -541,14 +859,19 @@ fn pyramid(s: &mut Scratch, img: &ImageViewMut<'_>, forb: &[u8], bbox: Rect) -> 
         s.p.resize_with(nl, Vec::new);
         s.wt.resize_with(nl, Vec::new);
     }
+    let mut bufs = PullBufs {
+        ma: slot(&mut s.ma, w),
+        mb: slot(&mut s.mb, w),
+        vs: slot(&mut s.vs, w),
+        vw: slot(&mut s.vw, w),
+        sc: slot(&mut s.sc, half(w)),
+    };
     {
         let (cw, ch) = s.dims[0];
         let p = slot(&mut s.p[0], cw * ch);
         let wt = slot(&mut s.wt[0], cw * ch);
-        pull0_fast(img, forb, p, wt);
+        pull0_fast(arch, img, forb, &mut bufs, p, wt);
     }
-    let vs = slot(&mut s.vs, half(w));
-    let vw = slot(&mut s.vw, half(w));
     for k in 1..nl {
         let (fd, cd) = (s.dims[k - 1], s.dims[k]);
         let (fine_p, coarse_p) = s.p.split_at_mut(k);
@@ -556,11 +879,11 @@ fn pyramid(s: &mut Scratch, img: &ImageViewMut<'_>, forb: &[u8], bbox: Rect) -> 
         let p = slot(&mut coarse_p[0], cd.0 * cd.1);
         let wt = slot(&mut coarse_w[0], cd.0 * cd.1);
         pull_fast(
+            arch,
             fd,
             &fine_p[k - 1][..fd.0 * fd.1],
             &fine_w[k - 1][..fd.0 * fd.1],
-            vs,
-            vw,
+            &mut bufs,
             p,
             wt,
         );
@@ -590,7 +913,7 @@ fn pyramid(s: &mut Scratch, img: &ImageViewMut<'_>, forb: &[u8], bbox: Rect) -> 
         let (p, wt) = (&s.p[k], &s.wt[k]);
         for y in rect.y0..rect.y1 {
             row_lerp(&s.up, ur, uh, y, rw);
-            col_lerp(rw, ur.x0, uw, rect.x0, rect.x1, uu);
+            col_lerp(arch, rw, ur.x0, uw, rect.x0, rect.x1, uu);
             let o = &mut cur[(y - rect.y0) * rect.w()..(y - rect.y0 + 1) * rect.w()];
             let pr = &p[y * lw + rect.x0..y * lw + rect.x1];
             let wr = &wt[y * lw + rect.x0..y * lw + rect.x1];
@@ -606,13 +929,13 @@ fn pyramid(s: &mut Scratch, img: &ImageViewMut<'_>, forb: &[u8], bbox: Rect) -> 
 /// Level 0's upsampled colours of row `y` over columns `[x0, x1)` (inside the box the
 /// pyramid was built for), into `s.u`.
 #[inline(always)]
-fn level0_row(s: &mut Scratch, y: usize, x0: usize, x1: usize) {
+fn level0_row(arch: Arch, s: &mut Scratch, y: usize, x0: usize, x1: usize) {
     let (uw, uh) = s.dims[0];
     let ur = s.rects[0];
     let r = slot(&mut s.r, ur.w());
     row_lerp(&s.up, ur, uh, y, r);
     let u = slot(&mut s.u, x1 - x0);
-    col_lerp(r, ur.x0, uw, x0, x1, u);
+    col_lerp(arch, r, ur.x0, uw, x0, x1, u);
 }
 
 /// `(v + 0.5) as u8` (NaN and negatives to 0, above 255 to 255), written so that it
@@ -682,6 +1005,7 @@ pub(crate) fn inpaint_with(
     color: [u8; 3],
 ) {
     struct Run<'a, 'b, 'c> {
+        arch: Arch,
         s: &'a mut Scratch,
         img: &'a mut ImageViewMut<'b>,
         target: &'a [u8],
@@ -695,6 +1019,7 @@ pub(crate) fn inpaint_with(
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, _simd: S) {
             let Run {
+                arch,
                 s,
                 img,
                 target,
@@ -705,7 +1030,7 @@ pub(crate) fn inpaint_with(
             } = self;
             let w = img.width() as usize;
             let forb = frame.forbidden;
-            if !pyramid(s, img, forb, bbox) {
+            if !pyramid(arch, s, img, forb, bbox) {
                 super::fill::fill_ref(img, target, opaque(color, img.alpha()));
                 return;
             }
@@ -717,7 +1042,7 @@ pub(crate) fn inpaint_with(
                 let Some((x0, x1)) = nonzero_span(t) else {
                     continue;
                 };
-                level0_row(s, y, x0, x1);
+                level0_row(arch, s, y, x0, x1);
                 let t = &t[x0..x1];
                 let f = &forb[y * w + x0..y * w + x1];
                 let row = &mut img.pixels_mut(y as u32)[x0..x1];
@@ -762,6 +1087,7 @@ pub(crate) fn inpaint_with(
     };
     let mut s = take_scratch();
     arch.dispatch(Run {
+        arch,
         s: &mut s,
         img,
         target,
@@ -786,6 +1112,7 @@ pub(crate) fn inpainted_region_with(
     out: &mut Vec<u8>,
 ) {
     struct Run<'a, 'b, 'c> {
+        arch: Arch,
         s: &'a mut Scratch,
         img: &'a ImageViewMut<'b>,
         frame: &'a OpFrame<'c>,
@@ -798,6 +1125,7 @@ pub(crate) fn inpainted_region_with(
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, _simd: S) {
             let Run {
+                arch,
                 s,
                 img,
                 frame,
@@ -821,7 +1149,7 @@ pub(crate) fn inpainted_region_with(
             let Some(fbox) = mask_bbox_in(forb, w, region) else {
                 return;
             };
-            if img.width() == 1 && img.height() == 1 || !pyramid(s, img, forb, fbox) {
+            if img.width() == 1 && img.height() == 1 || !pyramid(arch, s, img, forb, fbox) {
                 // Nothing readable (a 1x1 forbidden image has nothing readable either).
                 let px = opaque(color, img.alpha());
                 for y in fbox.y0..fbox.y1 {
@@ -842,7 +1170,7 @@ pub(crate) fn inpainted_region_with(
                     continue;
                 };
                 let (x0, x1) = (fbox.x0 + a, fbox.x0 + b);
-                level0_row(s, y, x0, x1);
+                level0_row(arch, s, y, x0, x1);
                 let o = &mut out
                     [(y - region.y0) * rw + x0 - region.x0..(y - region.y0) * rw + x1 - region.x0];
                 let f = &f[a..b];
@@ -861,10 +1189,16 @@ pub(crate) fn inpainted_region_with(
         img.width() as usize * img.height() as usize,
         "forbidden mask of the image's size expected"
     );
-    out.clear();
-    out.resize(4 * region.w() * (region.y1 - region.y0), 0);
+    // Every byte is written below (readable pixels copied, the others zeroed, then the
+    // forbidden ones inpainted), so the buffer is only grown, never cleared.
+    let n = 4 * region.w() * (region.y1 - region.y0);
+    if out.len() < n {
+        out.resize(n, 0);
+    }
+    out.truncate(n);
     let mut s = take_scratch();
     arch.dispatch(Run {
+        arch,
         s: &mut s,
         img,
         frame,
@@ -990,6 +1324,17 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 49_000, "{checked} values checked");
+    }
+
+    /// The division-free scale equals the reference's `w' / ws` bit for bit at every weight
+    /// sum the pyramid can hold.
+    #[test]
+    fn inv_count_equals_the_division() {
+        assert_eq!(inv_count(0.0).to_bits(), 0f32.to_bits());
+        for n in 1..=4u8 {
+            let ws = f32::from(n);
+            assert_eq!(inv_count(ws).to_bits(), (ws.min(1.0) / ws).to_bits(), "{n}");
+        }
     }
 
     #[test]
