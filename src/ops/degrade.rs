@@ -58,7 +58,9 @@
 //! Cell 4 at the AVX2 and AVX-512 levels (the image's columns and the domains on whole cells)
 //! has its own path ([`degrade4`]), the same plan in cheaper units: a cell row of a pixel row
 //! is 16 bytes, so its sums are one byte shuffle (channel-major) and one `pmaddubsw` against
-//! ones per 4 (2) cells, `u16` pair sums kept per cell; the weights of cell 4 are all
+//! ones per 4 (2) cells, `u16` pair sums kept per cell (in registers over the four rows of a
+//! cell row whose pixels are all readable, then `pmaddwd` against ones and the mean as a
+//! shift, 4 (2) cells at a time); the weights of cell 4 are all
 //! multiples of 32 (160, 224, 32, 96), so the horizontal interpolation is kept in units of
 //! 1/8 (`g = v0 * (8 - k) + v1 * k`, at most 2040) and the vertical blend of a row is
 //! `(8 g0 + 32 + k (g1 - g0)) >> 6` in `u16` lanes: one `pmullw`, one add, one shift per
@@ -294,7 +296,14 @@ fn interp_axis(origin: u64, segs: &[Seg], cell_px: u64) -> Vec<(u32, u32, u32)> 
     for d in starts.windows(2) {
         let (lo, hi) = (segs[d[0]].cell as i64, segs[d[1] - 1].cell as i64);
         for x in segs[d[0]].start..segs[d[1] - 1].end {
-            let (i0, wt) = cell_pos(origin + x as u64, cell_px);
+            let (i0, wt) = if cell_px.is_power_of_two() {
+                // `cell_pos` with shifts (the same values: floor division by a power of two).
+                let num = 2 * (origin + x as u64) as i64 + 1 - cell_px as i64;
+                let k = cell_px.trailing_zeros() + 1;
+                (num >> k, (((num & ((1 << k) - 1)) << 8) >> k) as u32)
+            } else {
+                cell_pos(origin + x as u64, cell_px)
+            };
             let run = |c: i64| (d[0] as i64 + c.clamp(lo, hi) - lo) as u32;
             out.push((run(i0), run(i0 + 1), wt));
         }
@@ -691,6 +700,94 @@ fn sum_row4(arch: Arch, acc: &mut [u16], px: &[u8]) {
     }
 }
 
+/// The means of `out.len()` whole cells of 4 x 4 readable pixels from their four rows
+/// (`16 * out.len()` bytes each): the sums of [`sum_row4`] kept in registers over the four
+/// rows, then `(s + 8) >> 4` (`pmaddwd` against ones for the channel sums), per 4 (AVX-512)
+/// or 2 (AVX2) cells.
+#[inline(always)]
+fn mean_rows4(arch: Arch, out: &mut [[u8; 4]], rows: [&[u8]; 4]) {
+    #[inline(always)]
+    fn tail(out: &mut [[u8; 4]], rows: [&[u8]; 4], k0: usize) {
+        for (k, o) in out.iter_mut().enumerate().skip(k0) {
+            let mut s = [8u32; 4];
+            for r in rows {
+                for (i, &b) in r[16 * k..16 * k + 16].iter().enumerate() {
+                    s[i % 4] += u32::from(b);
+                }
+            }
+            *o = s.map(|s| (s >> 4) as u8);
+        }
+    }
+    const T: [u8; 16] = [0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15];
+    match arch {
+        #[cfg(target_arch = "x86_64")]
+        Arch::V4(s) => s.vectorize(|| {
+            let shuf = bytemuck::cast([T; 4]);
+            let ones = bytemuck::cast([1u8; 64]);
+            let ones16 = bytemuck::cast([1u16; 32]);
+            let eight = bytemuck::cast([8u32; 16]);
+            let (oc, _) = out.as_chunks_mut::<4>();
+            let done = oc.len();
+            let (r0, r1, r2, r3) = (
+                rows[0].as_chunks::<64>().0,
+                rows[1].as_chunks::<64>().0,
+                rows[2].as_chunks::<64>().0,
+                rows[3].as_chunks::<64>().0,
+            );
+            for ((((o, a), b), c), d) in oc.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3) {
+                let p = |x: &[u8; 64]| {
+                    let y = s.avx512bw._mm512_shuffle_epi8(bytemuck::cast(*x), shuf);
+                    s.avx512bw._mm512_maddubs_epi16(y, ones)
+                };
+                let (a, b, c, d) = (p(a), p(b), p(c), p(d));
+                let ab = s.avx512bw._mm512_add_epi16(a, b);
+                let cd = s.avx512bw._mm512_add_epi16(c, d);
+                let m = s.avx512bw._mm512_add_epi16(ab, cd);
+                let m = s.avx512bw._mm512_madd_epi16(m, ones16);
+                let m = s.avx512f._mm512_add_epi32(m, eight);
+                let m = s.avx512f._mm512_srli_epi32::<4>(m);
+                *o = bytemuck::cast(s.avx512f._mm512_cvtepi32_epi8(m));
+            }
+            tail(out, rows, 4 * done);
+        }),
+        #[cfg(target_arch = "x86_64")]
+        Arch::V3(s) => s.vectorize(|| {
+            let shuf = bytemuck::cast([T; 2]);
+            let ones = bytemuck::cast([1u8; 32]);
+            let ones16 = bytemuck::cast([1u16; 16]);
+            let eight = bytemuck::cast([8u32; 8]);
+            let (oc, _) = out.as_chunks_mut::<2>();
+            let done = oc.len();
+            let (r0, r1, r2, r3) = (
+                rows[0].as_chunks::<32>().0,
+                rows[1].as_chunks::<32>().0,
+                rows[2].as_chunks::<32>().0,
+                rows[3].as_chunks::<32>().0,
+            );
+            for ((((o, a), b), c), d) in oc.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3) {
+                let p = |x: &[u8; 32]| {
+                    let y = s.avx2._mm256_shuffle_epi8(bytemuck::cast(*x), shuf);
+                    s.avx2._mm256_maddubs_epi16(y, ones)
+                };
+                let (a, b, c, d) = (p(a), p(b), p(c), p(d));
+                let ab = s.avx2._mm256_add_epi16(a, b);
+                let cd = s.avx2._mm256_add_epi16(c, d);
+                let m = s.avx2._mm256_add_epi16(ab, cd);
+                let m = s.avx2._mm256_madd_epi16(m, ones16);
+                let m = s.avx2._mm256_add_epi32(m, eight);
+                let m = s.avx2._mm256_srli_epi32::<4>(m);
+                // Bytes 0-3 of each 128-bit half after the two packs are its four dwords.
+                let m = s.avx2._mm256_packus_epi32(m, m);
+                let m = s.avx2._mm256_packus_epi16(m, m);
+                let v: [u32; 8] = bytemuck::cast(m);
+                *o = bytemuck::cast([v[0], v[4]]);
+            }
+            tail(out, rows, 2 * done);
+        }),
+        _ => tail(out, rows, 0),
+    }
+}
+
 /// The values of the cells some target pixel reads, for cells of 4 whole columns (see
 /// [`needed_values`], which this is with the sums of [`sum_row4`]); into `vals`. False if one
 /// of them has no readable pixel.
@@ -716,6 +813,24 @@ fn needed_values4(
         let (ra, rb) = (xi[x0].0 as usize, xi[x1 - 1].1 as usize);
         let nc = rb + 1 - ra;
         let (c0, c1) = (4 * ra, 4 * rb + 4);
+        if ys.end - ys.start == 4 {
+            let readable = |y: usize| {
+                let t = &target[y * w + c0..y * w + c1];
+                let f = &forbidden[y * w + c0..y * w + c1];
+                t.iter()
+                    .zip(f)
+                    .fold(true, |a, (&t, &f)| a & ((f == 0) | (t != 0)))
+            };
+            let y = ys.start;
+            if readable(y) && readable(y + 1) && readable(y + 2) && readable(y + 3) {
+                // Whole cells, every pixel readable (the usual case): the sums stay in
+                // registers.
+                let r = |y: usize| &img.row(y as u32)[4 * c0..4 * c1];
+                let rows = [r(y), r(y + 1), r(y + 2), r(y + 3)];
+                mean_rows4(arch, &mut vals[j * nx + ra..=j * nx + rb], rows);
+                continue;
+            }
+        }
         let acc = slot(&mut sc.acc, 8 * nc);
         acc.fill(0);
         let (mut full, mut partial) = (0u32, false);
@@ -866,16 +981,24 @@ fn blend_row4(arch: Arch, out: &mut [u8], base: &[u16], diff: &[u16], k: u16) {
             let idx = bytemuck::cast([0u64, 2, 4, 6, 1, 3, 5, 7]);
             let n = out.len();
             let (oc, ot) = out.as_chunks_mut::<64>();
+            let ot = !ot.is_empty();
             let (bc, _) = base.as_chunks::<64>();
             let (dc, _) = diff.as_chunks::<64>();
             let m = |b: &[u16; 64], d: &[u16; 64]| mix4_v4(s, kv, idx, b, d);
-            let full = oc.len();
             for ((o, b), d) in oc.iter_mut().zip(bc).zip(dc) {
                 *o = m(b, d);
             }
-            if !ot.is_empty() {
-                let v = m(&bc[full], &dc[full]);
-                ot.copy_from_slice(&v[..n - 64 * full]);
+            if ot {
+                if n >= 64 {
+                    // The last whole vector, overlapping the previous one (same values).
+                    let b = base[n - 64..n].try_into().expect("64 lanes");
+                    let d = diff[n - 64..n].try_into().expect("64 lanes");
+                    let o: &mut [u8; 64] = (&mut out[n - 64..]).try_into().expect("64 bytes");
+                    *o = m(b, d);
+                } else {
+                    let v = m(&bc[0], &dc[0]);
+                    out.copy_from_slice(&v[..n]);
+                }
             }
         }),
         #[cfg(target_arch = "x86_64")]
@@ -883,16 +1006,24 @@ fn blend_row4(arch: Arch, out: &mut [u8], base: &[u16], diff: &[u16], k: u16) {
             let kv = s.avx._mm256_set1_epi16(k as i16);
             let n = out.len();
             let (oc, ot) = out.as_chunks_mut::<32>();
+            let ot = !ot.is_empty();
             let (bc, _) = base.as_chunks::<32>();
             let (dc, _) = diff.as_chunks::<32>();
             let m = |b: &[u16; 32], d: &[u16; 32]| mix4_v3(s, kv, b, d);
-            let full = oc.len();
             for ((o, b), d) in oc.iter_mut().zip(bc).zip(dc) {
                 *o = m(b, d);
             }
-            if !ot.is_empty() {
-                let v = m(&bc[full], &dc[full]);
-                ot.copy_from_slice(&v[..n - 32 * full]);
+            if ot {
+                if n >= 32 {
+                    // The last whole vector, overlapping the previous one (same values).
+                    let b = base[n - 32..n].try_into().expect("32 lanes");
+                    let d = diff[n - 32..n].try_into().expect("32 lanes");
+                    let o: &mut [u8; 32] = (&mut out[n - 32..]).try_into().expect("32 bytes");
+                    *o = m(b, d);
+                } else {
+                    let v = m(&bc[0], &dc[0]);
+                    out.copy_from_slice(&v[..n]);
+                }
             }
         }),
         _ => {
