@@ -907,13 +907,13 @@ fn hrow4(g: &mut [u16], vrow: &[[u8; 4]], lr: &[(u32, u32)], (ka, kb): (usize, u
         .zip(&vrow[ka..=kb])
         .zip(&lr[ka..=kb])
     {
+        const WF: [u16; 16] = [3, 3, 3, 3, 1, 1, 1, 1, 7, 7, 7, 7, 5, 5, 5, 5];
+        const WS: [u16; 16] = [5, 5, 5, 5, 7, 7, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3];
         let (l, r) = (vrow[l as usize], vrow[r as usize]);
-        for ch in 0..4 {
-            let (l, c, r) = (u16::from(l[ch]), u16::from(c[ch]), u16::from(r[ch]));
-            o[ch] = 3 * l + 5 * c;
-            o[4 + ch] = l + 7 * c;
-            o[8 + ch] = 7 * c + r;
-            o[12 + ch] = 5 * c + 3 * r;
+        let f: [u8; 16] = bytemuck::cast([l, l, *c, *c]);
+        let s: [u8; 16] = bytemuck::cast([*c, *c, r, r]);
+        for i in 0..16 {
+            o[i] = WF[i] * u16::from(f[i]) + WS[i] * u16::from(s[i]);
         }
     }
 }
@@ -1101,23 +1101,26 @@ fn degrade4(
             continue;
         }
         let (j0, j1) = (j0 as usize, j1 as usize);
-        let mut slot_of = |j: usize, avoid: usize| match keys.iter().position(|&k| k == j) {
-            Some(s) => s,
-            None => {
-                let s = if keys[0] == avoid { 1 } else { 0 };
-                let (a, b) = need[j];
-                hrow4(
-                    &mut gs[s],
-                    &vals[j * nx..(j + 1) * nx],
-                    lr,
-                    (a / 4, (b - 1) / 4),
-                );
-                keys[s] = j;
-                s
-            }
-        };
-        let s0 = slot_of(j0, j1);
-        let s1 = slot_of(j1, j0);
+        // (No closure: it would be compiled without this CPU level's features.)
+        let mut ss = [0usize; 2];
+        for (n, (j, avoid)) in [(j0, j1), (j1, j0)].into_iter().enumerate() {
+            ss[n] = match keys.iter().position(|&k| k == j) {
+                Some(s) => s,
+                None => {
+                    let s = if keys[0] == avoid { 1 } else { 0 };
+                    let (a, b) = need[j];
+                    hrow4(
+                        &mut gs[s],
+                        &vals[j * nx..(j + 1) * nx],
+                        lr,
+                        (a / 4, (b - 1) / 4),
+                    );
+                    keys[s] = j;
+                    s
+                }
+            };
+        }
+        let [s0, s1] = ss;
         if band_key != (j0, j1) {
             let b0 = need[j0].0.max(need[j1].0);
             let b1 = need[j0].1.min(need[j1].1);
