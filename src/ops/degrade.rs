@@ -907,13 +907,13 @@ fn hrow4(g: &mut [u16], vrow: &[[u8; 4]], lr: &[(u32, u32)], (ka, kb): (usize, u
         .zip(&vrow[ka..=kb])
         .zip(&lr[ka..=kb])
     {
-        const WF: [u16; 16] = [3, 3, 3, 3, 1, 1, 1, 1, 7, 7, 7, 7, 5, 5, 5, 5];
-        const WS: [u16; 16] = [5, 5, 5, 5, 7, 7, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3];
         let (l, r) = (vrow[l as usize], vrow[r as usize]);
-        let f: [u8; 16] = bytemuck::cast([l, l, *c, *c]);
-        let s: [u8; 16] = bytemuck::cast([*c, *c, r, r]);
-        for i in 0..16 {
-            o[i] = WF[i] * u16::from(f[i]) + WS[i] * u16::from(s[i]);
+        for ch in 0..4 {
+            let (l, c, r) = (u16::from(l[ch]), u16::from(c[ch]), u16::from(r[ch]));
+            o[ch] = 3 * l + 5 * c;
+            o[4 + ch] = l + 7 * c;
+            o[8 + ch] = 7 * c + r;
+            o[12 + ch] = 5 * c + 3 * r;
         }
     }
 }
