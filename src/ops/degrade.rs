@@ -55,6 +55,18 @@
 //! the reference ([`degrade_ref`], plain per-pixel loops) exactly. `cell_px == 1` returns
 //! at once.
 //!
+//! Cell 4 at the AVX2 and AVX-512 levels (the image's columns and the domains on whole cells)
+//! has its own path ([`degrade4`]), the same plan in cheaper units: a cell row of a pixel row
+//! is 16 bytes, so its sums are one byte shuffle (channel-major) and one `pmaddubsw` against
+//! ones per 4 (2) cells, `u16` pair sums kept per cell (in registers over the four rows of a
+//! cell row whose pixels are all readable, then `pmaddwd` against ones and the mean as a
+//! shift, 4 (2) cells at a time); the weights of cell 4 are all
+//! multiples of 32 (160, 224, 32, 96), so the horizontal interpolation is kept in units of
+//! 1/8 (`g = v0 * (8 - k) + v1 * k`, at most 2040) and the vertical blend of a row is
+//! `(8 g0 + 32 + k (g1 - g0)) >> 6` in `u16` lanes: one `pmullw`, one add, one shift per
+//! 32 (16) bytes and a `packuswb` plus one qword permutation per 64 (32) bytes instead of
+//! `pmaddwd` and a narrowing store per 16 (8). Its buffers are the thread's scratch.
+//!
 //! The shared pieces ([`segments`], [`cell_sums`]) are used by `pixelate` too.
 
 use std::collections::BTreeMap;
@@ -284,7 +296,14 @@ fn interp_axis(origin: u64, segs: &[Seg], cell_px: u64) -> Vec<(u32, u32, u32)> 
     for d in starts.windows(2) {
         let (lo, hi) = (segs[d[0]].cell as i64, segs[d[1] - 1].cell as i64);
         for x in segs[d[0]].start..segs[d[1] - 1].end {
-            let (i0, wt) = cell_pos(origin + x as u64, cell_px);
+            let (i0, wt) = if cell_px.is_power_of_two() {
+                // `cell_pos` with shifts (the same values: floor division by a power of two).
+                let num = 2 * (origin + x as u64) as i64 + 1 - cell_px as i64;
+                let k = cell_px.trailing_zeros() + 1;
+                (num >> k, (((num & ((1 << k) - 1)) << 8) >> k) as u32)
+            } else {
+                cell_pos(origin + x as u64, cell_px)
+            };
             let run = |c: i64| (d[0] as i64 + c.clamp(lo, hi) - lo) as u32;
             out.push((run(i0), run(i0 + 1), wt));
         }
@@ -587,6 +606,556 @@ impl HInterp<'_> {
     }
 }
 
+/// The reusable buffers of the cell-4 path (one set per thread): after the first call of a
+/// given size, it allocates nothing.
+#[derive(Default)]
+struct Scratch4 {
+    /// Per needed cell of a cell row: its pair sums (see [`sum_row4`]).
+    acc: Vec<u16>,
+    /// Per column: readable pixels of the rows with some unreadable one.
+    cnt: Vec<u16>,
+    /// Per column: the readable flag as a `u32` mask, and the masked pixel.
+    sel: Vec<u32>,
+    q: Vec<u32>,
+    /// Cell values, row-major over the runs.
+    vals: Vec<[u8; 4]>,
+    /// Per cell: the run of its left and right neighbour within its domain.
+    lr: Vec<(u32, u32)>,
+    /// Two cached horizontally interpolated cell rows (`g`, see [`hrow4`]).
+    gs: [Vec<u16>; 2],
+    /// The current pair of cell rows: `8 * g0 + 32` and `g1 - g0` (see [`blend_row4`]).
+    base: Vec<u16>,
+    diff: Vec<u16>,
+    /// One output row (masked rows).
+    o: Vec<u32>,
+}
+
+thread_local! {
+    /// The scratch buffers of this thread (taken for the duration of a call).
+    static SCRATCH4: std::cell::RefCell<Scratch4> = std::cell::RefCell::new(Scratch4::default());
+}
+
+/// `v` with at least `n` elements (contents unspecified: every loop writes all the elements
+/// it later reads, or reads stale ones only into lanes nobody uses).
+fn slot<T: Copy + Default>(v: &mut Vec<T>, n: usize) -> &mut [T] {
+    if v.len() < n {
+        v.resize(n, T::default());
+    }
+    &mut v[..n]
+}
+
+/// Padding (in `u16` lanes) past the last column of the band rows: a blend reads whole
+/// vectors of 64 lanes.
+const PAD4: usize = 64;
+
+/// Adds one row of pixels (`16 * n` bytes: `n` whole cells of 4 pixels) into the pair sums
+/// of its cells: `acc[8 k + 2 ch] += p[ch] + p[4 + ch]` (pixels 0 and 1 of cell `k`) and
+/// `acc[8 k + 2 ch + 1] += p[8 + ch] + p[12 + ch]` (pixels 2 and 3), with a byte shuffle and
+/// `pmaddubsw` per 4 (AVX-512) or 2 (AVX2) cells.
+#[inline(always)]
+fn sum_row4(arch: Arch, acc: &mut [u16], px: &[u8]) {
+    const T: [u8; 16] = [0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15];
+    #[inline(always)]
+    fn tail(acc: &mut [u16], px: &[u8]) {
+        for (a, p) in acc
+            .as_chunks_mut::<8>()
+            .0
+            .iter_mut()
+            .zip(px.as_chunks::<16>().0)
+        {
+            for ch in 0..4 {
+                a[2 * ch] += u16::from(p[ch]) + u16::from(p[4 + ch]);
+                a[2 * ch + 1] += u16::from(p[8 + ch]) + u16::from(p[12 + ch]);
+            }
+        }
+    }
+    match arch {
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        Arch::V4(s) => s.vectorize(|| {
+            let shuf = bytemuck::cast([T; 4]);
+            let ones = bytemuck::cast([1u8; 64]);
+            let (ac, at) = acc.as_chunks_mut::<32>();
+            let (pc, pt) = px.as_chunks::<64>();
+            for (a, p) in ac.iter_mut().zip(pc) {
+                let y = s.avx512bw._mm512_shuffle_epi8(bytemuck::cast(*p), shuf);
+                let m = s.avx512bw._mm512_maddubs_epi16(y, ones);
+                *a = bytemuck::cast(s.avx512bw._mm512_add_epi16(bytemuck::cast(*a), m));
+            }
+            tail(at, pt);
+        }),
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        Arch::V3(s) => s.vectorize(|| {
+            let shuf = bytemuck::cast([T; 2]);
+            let ones = bytemuck::cast([1u8; 32]);
+            let (ac, at) = acc.as_chunks_mut::<16>();
+            let (pc, pt) = px.as_chunks::<32>();
+            for (a, p) in ac.iter_mut().zip(pc) {
+                let y = s.avx2._mm256_shuffle_epi8(bytemuck::cast(*p), shuf);
+                let m = s.avx2._mm256_maddubs_epi16(y, ones);
+                *a = bytemuck::cast(s.avx2._mm256_add_epi16(bytemuck::cast(*a), m));
+            }
+            tail(at, pt);
+        }),
+        _ => tail(acc, px),
+    }
+}
+
+/// The means of `out.len()` whole cells of 4 x 4 readable pixels from their four rows
+/// (`16 * out.len()` bytes each): the sums of [`sum_row4`] kept in registers over the four
+/// rows, then `(s + 8) >> 4` (`pmaddwd` against ones for the channel sums), per 4 (AVX-512)
+/// or 2 (AVX2) cells.
+#[inline(always)]
+fn mean_rows4(arch: Arch, out: &mut [[u8; 4]], rows: [&[u8]; 4]) {
+    #[inline(always)]
+    fn tail(out: &mut [[u8; 4]], rows: [&[u8]; 4], k0: usize) {
+        for (k, o) in out.iter_mut().enumerate().skip(k0) {
+            let mut s = [8u32; 4];
+            for r in rows {
+                for (i, &b) in r[16 * k..16 * k + 16].iter().enumerate() {
+                    s[i % 4] += u32::from(b);
+                }
+            }
+            *o = s.map(|s| (s >> 4) as u8);
+        }
+    }
+    const T: [u8; 16] = [0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15];
+    match arch {
+        #[cfg(target_arch = "x86_64")]
+        Arch::V4(s) => s.vectorize(|| {
+            let shuf = bytemuck::cast([T; 4]);
+            let ones = bytemuck::cast([1u8; 64]);
+            let ones16 = bytemuck::cast([1u16; 32]);
+            let eight = bytemuck::cast([8u32; 16]);
+            let (oc, _) = out.as_chunks_mut::<4>();
+            let done = oc.len();
+            let (r0, r1, r2, r3) = (
+                rows[0].as_chunks::<64>().0,
+                rows[1].as_chunks::<64>().0,
+                rows[2].as_chunks::<64>().0,
+                rows[3].as_chunks::<64>().0,
+            );
+            for ((((o, a), b), c), d) in oc.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3) {
+                let p = |x: &[u8; 64]| {
+                    let y = s.avx512bw._mm512_shuffle_epi8(bytemuck::cast(*x), shuf);
+                    s.avx512bw._mm512_maddubs_epi16(y, ones)
+                };
+                let (a, b, c, d) = (p(a), p(b), p(c), p(d));
+                let ab = s.avx512bw._mm512_add_epi16(a, b);
+                let cd = s.avx512bw._mm512_add_epi16(c, d);
+                let m = s.avx512bw._mm512_add_epi16(ab, cd);
+                let m = s.avx512bw._mm512_madd_epi16(m, ones16);
+                let m = s.avx512f._mm512_add_epi32(m, eight);
+                let m = s.avx512f._mm512_srli_epi32::<4>(m);
+                *o = bytemuck::cast(s.avx512f._mm512_cvtepi32_epi8(m));
+            }
+            tail(out, rows, 4 * done);
+        }),
+        #[cfg(target_arch = "x86_64")]
+        Arch::V3(s) => s.vectorize(|| {
+            let shuf = bytemuck::cast([T; 2]);
+            let ones = bytemuck::cast([1u8; 32]);
+            let ones16 = bytemuck::cast([1u16; 16]);
+            let eight = bytemuck::cast([8u32; 8]);
+            let (oc, _) = out.as_chunks_mut::<2>();
+            let done = oc.len();
+            let (r0, r1, r2, r3) = (
+                rows[0].as_chunks::<32>().0,
+                rows[1].as_chunks::<32>().0,
+                rows[2].as_chunks::<32>().0,
+                rows[3].as_chunks::<32>().0,
+            );
+            for ((((o, a), b), c), d) in oc.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3) {
+                let p = |x: &[u8; 32]| {
+                    let y = s.avx2._mm256_shuffle_epi8(bytemuck::cast(*x), shuf);
+                    s.avx2._mm256_maddubs_epi16(y, ones)
+                };
+                let (a, b, c, d) = (p(a), p(b), p(c), p(d));
+                let ab = s.avx2._mm256_add_epi16(a, b);
+                let cd = s.avx2._mm256_add_epi16(c, d);
+                let m = s.avx2._mm256_add_epi16(ab, cd);
+                let m = s.avx2._mm256_madd_epi16(m, ones16);
+                let m = s.avx2._mm256_add_epi32(m, eight);
+                let m = s.avx2._mm256_srli_epi32::<4>(m);
+                // Bytes 0-3 of each 128-bit half after the two packs are its four dwords.
+                let m = s.avx2._mm256_packus_epi32(m, m);
+                let m = s.avx2._mm256_packus_epi16(m, m);
+                let v: [u32; 8] = bytemuck::cast(m);
+                *o = bytemuck::cast([v[0], v[4]]);
+            }
+            tail(out, rows, 2 * done);
+        }),
+        _ => tail(out, rows, 0),
+    }
+}
+
+/// The values of the cells some target pixel reads, for cells of 4 whole columns (see
+/// [`needed_values`], which this is with the sums of [`sum_row4`]); into `vals`. False if one
+/// of them has no readable pixel.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn needed_values4(
+    arch: Arch,
+    img: &ImageViewMut<'_>,
+    target: &[u8],
+    forbidden: &[u8],
+    ys: &[Seg],
+    xi: &[(u32, u32, u32)],
+    need: &[(usize, usize)],
+    sc: &mut Scratch4,
+) -> bool {
+    let w = img.width() as usize;
+    let nx = w / 4;
+    let vals = slot(&mut sc.vals, nx * ys.len());
+    for (j, (ys, &(x0, x1))) in ys.iter().zip(need).enumerate() {
+        if x0 >= x1 {
+            continue;
+        }
+        let (ra, rb) = (xi[x0].0 as usize, xi[x1 - 1].1 as usize);
+        let nc = rb + 1 - ra;
+        let (c0, c1) = (4 * ra, 4 * rb + 4);
+        if ys.end - ys.start == 4 {
+            let readable = |y: usize| {
+                let t = &target[y * w + c0..y * w + c1];
+                let f = &forbidden[y * w + c0..y * w + c1];
+                t.iter()
+                    .zip(f)
+                    .fold(true, |a, (&t, &f)| a & ((f == 0) | (t != 0)))
+            };
+            let y = ys.start;
+            if readable(y) && readable(y + 1) && readable(y + 2) && readable(y + 3) {
+                // Whole cells, every pixel readable (the usual case): the sums stay in
+                // registers.
+                let r = |y: usize| &img.row(y as u32)[4 * c0..4 * c1];
+                let rows = [r(y), r(y + 1), r(y + 2), r(y + 3)];
+                mean_rows4(arch, &mut vals[j * nx + ra..=j * nx + rb], rows);
+                continue;
+            }
+        }
+        let acc = slot(&mut sc.acc, 8 * nc);
+        acc.fill(0);
+        let (mut full, mut partial) = (0u32, false);
+        for y in ys.start..ys.end {
+            let t = &target[y * w + c0..y * w + c1];
+            let f = &forbidden[y * w + c0..y * w + c1];
+            let p = &img.row(y as u32)[4 * c0..4 * c1];
+            let all = t
+                .iter()
+                .zip(f)
+                .fold(true, |a, (&t, &f)| a & ((f == 0) | (t != 0)));
+            if all {
+                sum_row4(arch, acc, p);
+                full += 1;
+            } else {
+                let n = c1 - c0;
+                let cnt = slot(&mut sc.cnt, n);
+                if !partial {
+                    cnt.fill(0);
+                }
+                let sel = slot(&mut sc.sel, n);
+                for (((s, m), &t), &f) in sel.iter_mut().zip(cnt.iter_mut()).zip(t).zip(f) {
+                    let r = u32::from((f == 0) | (t != 0));
+                    *s = 0u32.wrapping_sub(r);
+                    *m = m.wrapping_add(r as u16);
+                }
+                let q = slot(&mut sc.q, n);
+                for ((o, px), &s) in q.iter_mut().zip(p.as_chunks::<4>().0).zip(sel.iter()) {
+                    *o = u32::from_ne_bytes(*px) & s;
+                }
+                sum_row4(arch, acc, bytemuck::cast_slice(q));
+                partial = true;
+            }
+        }
+        for (k, (v, a)) in vals[j * nx + ra..=j * nx + rb]
+            .iter_mut()
+            .zip(acc.as_chunks::<8>().0)
+            .enumerate()
+        {
+            let s: [u32; 4] = std::array::from_fn(|ch| u32::from(a[2 * ch] + a[2 * ch + 1]));
+            let mut n = 4 * full;
+            if partial {
+                n += sc.cnt[4 * k..4 * k + 4]
+                    .iter()
+                    .map(|&c| u32::from(c))
+                    .sum::<u32>();
+            }
+            *v = if n == 16 {
+                s.map(|s| ((s + 8) >> 4) as u8)
+            } else if n == 0 {
+                return false;
+            } else {
+                Acc {
+                    sum: s.map(u64::from),
+                    n: u64::from(n),
+                }
+                .mean()
+            };
+        }
+    }
+    true
+}
+
+/// The horizontal interpolation of the cells `[ka, kb]` of one cell row (values `vrow`,
+/// neighbours `lr`) at cell 4, as `g = v0 * (8 - k) + v1 * k` per lane (`k = wt / 32`:
+/// the weights of cell 4 are 160, 224, 32, 96, so `h = 32 g`): columns `4 k .. 4 k + 4`
+/// read (left, this) with `k` = 5, 7 and (this, right) with 1, 3.
+#[inline(always)]
+fn hrow4(g: &mut [u16], vrow: &[[u8; 4]], lr: &[(u32, u32)], (ka, kb): (usize, usize)) {
+    for ((o, c), &(l, r)) in g[16 * ka..16 * kb + 16]
+        .as_chunks_mut::<16>()
+        .0
+        .iter_mut()
+        .zip(&vrow[ka..=kb])
+        .zip(&lr[ka..=kb])
+    {
+        let (l, r) = (vrow[l as usize], vrow[r as usize]);
+        for ch in 0..4 {
+            let (l, c, r) = (u16::from(l[ch]), u16::from(c[ch]), u16::from(r[ch]));
+            o[ch] = 3 * l + 5 * c;
+            o[4 + ch] = l + 7 * c;
+            o[8 + ch] = 7 * c + r;
+            o[12 + ch] = 5 * c + 3 * r;
+        }
+    }
+}
+
+/// 64 output bytes of [`blend_row4`] at AVX-512.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn mix4_v4(
+    s: pulp::x86::V4,
+    kv: core::arch::x86_64::__m512i,
+    idx: core::arch::x86_64::__m512i,
+    b: &[u16; 64],
+    d: &[u16; 64],
+) -> [u8; 64] {
+    let b: [[u16; 32]; 2] = bytemuck::cast(*b);
+    let d: [[u16; 32]; 2] = bytemuck::cast(*d);
+    let p0 = s.avx512bw._mm512_mullo_epi16(bytemuck::cast(d[0]), kv);
+    let p1 = s.avx512bw._mm512_mullo_epi16(bytemuck::cast(d[1]), kv);
+    let x0 = s.avx512bw._mm512_add_epi16(bytemuck::cast(b[0]), p0);
+    let x1 = s.avx512bw._mm512_add_epi16(bytemuck::cast(b[1]), p1);
+    let x0 = s.avx512bw._mm512_srli_epi16::<6>(x0);
+    let x1 = s.avx512bw._mm512_srli_epi16::<6>(x1);
+    // `packuswb` packs within 128-bit lanes; the qword permutation puts them in order.
+    let p = s.avx512bw._mm512_packus_epi16(x0, x1);
+    bytemuck::cast(s.avx512f._mm512_permutexvar_epi64(idx, p))
+}
+
+/// 32 output bytes of [`blend_row4`] at AVX2.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn mix4_v3(
+    s: pulp::x86::V3,
+    kv: core::arch::x86_64::__m256i,
+    b: &[u16; 32],
+    d: &[u16; 32],
+) -> [u8; 32] {
+    let b: [[u16; 16]; 2] = bytemuck::cast(*b);
+    let d: [[u16; 16]; 2] = bytemuck::cast(*d);
+    let p0 = s.avx2._mm256_mullo_epi16(bytemuck::cast(d[0]), kv);
+    let p1 = s.avx2._mm256_mullo_epi16(bytemuck::cast(d[1]), kv);
+    let x0 = s.avx2._mm256_add_epi16(bytemuck::cast(b[0]), p0);
+    let x1 = s.avx2._mm256_add_epi16(bytemuck::cast(b[1]), p1);
+    let x0 = s.avx2._mm256_srli_epi16::<6>(x0);
+    let x1 = s.avx2._mm256_srli_epi16::<6>(x1);
+    // `packuswb` packs within 128-bit lanes; the qword permutation puts them in order.
+    let p = s.avx2._mm256_packus_epi16(x0, x1);
+    bytemuck::cast(s.avx2._mm256_permute4x64_epi64::<0b11_01_10_00>(p))
+}
+
+/// One output row at cell 4: `out[i] = (base[i] + k * diff[i]) >> 6` with `base = 8 g0 + 32`,
+/// `diff = g1 - g0` (wrapping) and `k = wy / 32`, which is
+/// `(g0 * (8 - k) + g1 * k + 32) >> 6`, the vertical blend `(h0 * (256 - wy) + h1 * wy +
+/// 32768) >> 16` of `h = 32 g` (every value fits 15 bits). `base` and `diff` have at least
+/// `out.len()` rounded up to [`PAD4`] lanes.
+#[inline(always)]
+fn blend_row4(arch: Arch, out: &mut [u8], base: &[u16], diff: &[u16], k: u16) {
+    #[inline(always)]
+    fn one(b: u16, d: u16, k: u16) -> u8 {
+        (b.wrapping_add(d.wrapping_mul(k)) >> 6) as u8
+    }
+    match arch {
+        #[cfg(target_arch = "x86_64")]
+        Arch::V4(s) => s.vectorize(|| {
+            let kv = s.avx512f._mm512_set1_epi16(k as i16);
+            let idx = bytemuck::cast([0u64, 2, 4, 6, 1, 3, 5, 7]);
+            let n = out.len();
+            let (oc, ot) = out.as_chunks_mut::<64>();
+            let ot = !ot.is_empty();
+            let (bc, _) = base.as_chunks::<64>();
+            let (dc, _) = diff.as_chunks::<64>();
+            let m = |b: &[u16; 64], d: &[u16; 64]| mix4_v4(s, kv, idx, b, d);
+            for ((o, b), d) in oc.iter_mut().zip(bc).zip(dc) {
+                *o = m(b, d);
+            }
+            if ot {
+                if n >= 64 {
+                    // The last whole vector, overlapping the previous one (same values).
+                    let b = base[n - 64..n].try_into().expect("64 lanes");
+                    let d = diff[n - 64..n].try_into().expect("64 lanes");
+                    let o: &mut [u8; 64] = (&mut out[n - 64..]).try_into().expect("64 bytes");
+                    *o = m(b, d);
+                } else {
+                    let v = m(&bc[0], &dc[0]);
+                    out.copy_from_slice(&v[..n]);
+                }
+            }
+        }),
+        #[cfg(target_arch = "x86_64")]
+        Arch::V3(s) => s.vectorize(|| {
+            let kv = s.avx._mm256_set1_epi16(k as i16);
+            let n = out.len();
+            let (oc, ot) = out.as_chunks_mut::<32>();
+            let ot = !ot.is_empty();
+            let (bc, _) = base.as_chunks::<32>();
+            let (dc, _) = diff.as_chunks::<32>();
+            let m = |b: &[u16; 32], d: &[u16; 32]| mix4_v3(s, kv, b, d);
+            for ((o, b), d) in oc.iter_mut().zip(bc).zip(dc) {
+                *o = m(b, d);
+            }
+            if ot {
+                if n >= 32 {
+                    // The last whole vector, overlapping the previous one (same values).
+                    let b = base[n - 32..n].try_into().expect("32 lanes");
+                    let d = diff[n - 32..n].try_into().expect("32 lanes");
+                    let o: &mut [u8; 32] = (&mut out[n - 32..]).try_into().expect("32 bytes");
+                    *o = m(b, d);
+                } else {
+                    let v = m(&bc[0], &dc[0]);
+                    out.copy_from_slice(&v[..n]);
+                }
+            }
+        }),
+        _ => {
+            for ((o, &b), &d) in out.iter_mut().zip(base).zip(diff) {
+                *o = one(b, d, k);
+            }
+        }
+    }
+}
+
+/// Per column (row): the two runs to interpolate between and the weight of the second (see
+/// [`interp_axis`]).
+type Interp = (u32, u32, u32);
+
+/// The cell-4 path of [`degrade_with`] (AVX2 and AVX-512, cells of 4 whole columns: the
+/// image's columns start at a multiple of 4 and number a multiple of 4, domains too). Same
+/// plan, with the sums of [`sum_row4`], the interpolation in units of 1/8 ([`hrow4`],
+/// [`blend_row4`]) and the scratch of the thread.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn degrade4(
+    arch: Arch,
+    img: &mut ImageViewMut<'_>,
+    target: &[u8],
+    forbidden: &[u8],
+    (xs, ys): (&[Seg], &[Seg]),
+    (xi, yi): (&[Interp], &[Interp]),
+    need: &[(usize, usize)],
+    ext: &[(usize, usize)],
+    fallback: [u8; 4],
+) {
+    let mut sc = SCRATCH4.with(|s| s.take());
+    let w = img.width() as usize;
+    let nx = xs.len();
+    debug_assert_eq!(nx * 4, w);
+    if !needed_values4(arch, img, target, forbidden, ys, xi, need, &mut sc) {
+        // A needed cell is empty: the whole pull-push.
+        let acc = cell_sums(img, target, forbidden, xs, ys);
+        let v = cell_values(&acc, xs, ys, fallback);
+        slot(&mut sc.vals, v.len()).copy_from_slice(&v);
+    }
+    let lr = slot(&mut sc.lr, nx);
+    for (k, o) in lr.iter_mut().enumerate() {
+        let l = if k > 0 && xs[k - 1].domain == xs[k].domain {
+            k - 1
+        } else {
+            k
+        };
+        let r = if k + 1 < nx && xs[k + 1].domain == xs[k].domain {
+            k + 1
+        } else {
+            k
+        };
+        *o = (l as u32, r as u32);
+    }
+    let Scratch4 {
+        vals,
+        lr,
+        gs,
+        base,
+        diff,
+        o,
+        ..
+    } = &mut sc;
+    let lanes = 4 * w + PAD4;
+    for g in gs.iter_mut() {
+        slot(g, lanes);
+    }
+    let (base, diff) = (slot(base, lanes), slot(diff, lanes));
+    let o = slot(o, w + PAD4 / 4);
+    let mut keys = [usize::MAX; 2];
+    let mut band_key = (usize::MAX, usize::MAX);
+    for (y, (&(j0, j1, wy), &(x0, x1))) in yi.iter().zip(ext).enumerate() {
+        if x0 == x1 {
+            continue;
+        }
+        let (j0, j1) = (j0 as usize, j1 as usize);
+        // (No closure: it would be compiled without this CPU level's features.)
+        let mut ss = [0usize; 2];
+        for (n, (j, avoid)) in [(j0, j1), (j1, j0)].into_iter().enumerate() {
+            ss[n] = match keys.iter().position(|&k| k == j) {
+                Some(s) => s,
+                None => {
+                    let s = if keys[0] == avoid { 1 } else { 0 };
+                    let (a, b) = need[j];
+                    hrow4(
+                        &mut gs[s],
+                        &vals[j * nx..(j + 1) * nx],
+                        lr,
+                        (a / 4, (b - 1) / 4),
+                    );
+                    keys[s] = j;
+                    s
+                }
+            };
+        }
+        let [s0, s1] = ss;
+        if band_key != (j0, j1) {
+            let b0 = need[j0].0.max(need[j1].0);
+            let b1 = need[j0].1.min(need[j1].1);
+            let r = 4 * b0..4 * b1;
+            for (((b, d), &g0), &g1) in base[r.clone()]
+                .iter_mut()
+                .zip(&mut diff[r.clone()])
+                .zip(&gs[s0][r.clone()])
+                .zip(&gs[s1][r])
+            {
+                *b = 8 * g0 + 32;
+                *d = g1.wrapping_sub(g0);
+            }
+            band_key = (j0, j1);
+        }
+        debug_assert_eq!(wy % 32, 0);
+        let k = (wy / 32) as u16;
+        let tr = &target[y * w + x0..y * w + x1];
+        let (bs, ds) = (&base[4 * x0..], &diff[4 * x0..]);
+        let row = &mut img.pixels_mut(y as u32)[x0..x1];
+        if tr.iter().fold(true, |a, &m| a & (m != 0)) {
+            blend_row4(arch, row.as_flattened_mut(), bs, ds, k);
+        } else {
+            let o = &mut o[..x1 - x0];
+            blend_row4(arch, bytemuck::cast_slice_mut(o), bs, ds, k);
+            for ((q, &m), &v) in row.iter_mut().zip(tr).zip(o.iter()) {
+                let sel = 0u32.wrapping_sub(u32::from(m != 0));
+                let old = u32::from_ne_bytes(*q);
+                *q = ((old & !sel) | (v & sel)).to_ne_bytes();
+            }
+        }
+    }
+    SCRATCH4.with(|s| s.replace(sc));
+}
+
 /// Scalar reference: the definition (see the module docs), pixel by pixel, with cells found
 /// by division and summed in a map.
 pub(crate) fn degrade_ref(
@@ -735,6 +1304,21 @@ pub(crate) fn degrade_with(
                 }
             }
             let fallback = opaque(color, img.alpha());
+            let aligned = c == 4 && frame.origin.0 % 4 == 0 && w % 4 == 0 && t % 4 == 0;
+            if aligned && !matches!(arch, Arch::Scalar) {
+                degrade4(
+                    arch,
+                    img,
+                    target,
+                    frame.forbidden,
+                    (&xs, &ys),
+                    (&xi, &yi),
+                    &need,
+                    &ext,
+                    fallback,
+                );
+                return;
+            }
             let vals = match needed_values(img, target, frame.forbidden, &xs, &ys, &xi, &need) {
                 Some(v) => v,
                 None => {
@@ -1106,6 +1690,26 @@ mod tests {
             }
             prop_assert_eq!(checked, crate::simd::levels().len());
             prop_assert!(checked >= 1);
+        }
+
+        /// The cell-4 path (columns starting and ending on cell boundaries, domains of a
+        /// multiple of 4): every level equals the reference, speckled masks (partial rows,
+        /// empty cells) included.
+        #[test]
+        fn cell4_aligned_equals_reference(w4 in 1u32..24, h in 1u32..40, pad in 0usize..9,
+                                          seed in any::<u64>(), tile in 1usize..5,
+                                          ox in 0u64..40, oy in 0u64..100, far in any::<bool>(),
+                                          premul in any::<bool>(), rects in any::<bool>()) {
+            let tile_px = TILES[tile];
+            let mut rng = Rng::new(seed);
+            let c = case(&mut rng, 4 * w4, h, pad, premul, rects);
+            let far = if far { 1u64 << 33 } else { 0 };
+            let origin = (4 * ox + far, oy + far);
+            let want = run(&kernel_ref(4), &c, origin, tile_px, 9, &key());
+            for arch in crate::simd::levels() {
+                let got = run(&kernel_with(arch, 4), &c, origin, tile_px, 9, &key());
+                prop_assert_eq!(&got, &want, "tile {}", tile_px);
+            }
         }
 
         /// A 2x2 block of domains redacted at once equals its four tiles, for several cells.
