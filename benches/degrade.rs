@@ -90,7 +90,7 @@ fn bench(c: &mut Criterion) {
             if !degrade(level, &mut img, &t.target, &frame, 4) {
                 continue;
             }
-            for cell in [4u32, 16] {
+            for cell in [2u32, 4, 8, 16, 64] {
                 g.bench_function(format!("degrade/cell{cell}/{level}"), |b| {
                     b.iter(|| degrade(level, &mut img, black_box(&t.target), &frame, cell))
                 });
