@@ -259,41 +259,49 @@ impl Rect {
 }
 
 /// First and one-past-last nonzero index of `m` (`None` if all zero), scanning 64 bytes at a
-/// time (one vector test each), then 8-byte words and their trailing or leading zero bits.
+/// time (one vector test each), then 8-byte words (the nonzero byte from the word's
+/// trailing or leading zero bits), then the last bytes.
 #[inline(always)]
 pub(crate) fn nonzero_span(m: &[u8]) -> Option<(usize, usize)> {
     #[inline(always)]
-    fn words(c: &[u8; 64]) -> [u64; 8] {
-        let (w, _) = c.as_chunks::<8>();
-        std::array::from_fn(|i| u64::from_le_bytes(w[i]))
+    fn word(c: &[u8; 8]) -> u64 {
+        u64::from_le_bytes(*c)
     }
     #[inline(always)]
     fn any(c: &[u8; 64]) -> bool {
-        words(c).iter().fold(0, |a, &w| a | w) != 0
+        let (w, _) = c.as_chunks::<8>();
+        w.iter().fold(0, |a, c| a | word(c)) != 0
     }
     #[inline(always)]
-    fn first_in(c: &[u8; 64]) -> Option<usize> {
-        let w = words(c);
-        let i = w.iter().position(|&x| x != 0)?;
-        Some(8 * i + (w[i].trailing_zeros() / 8) as usize)
+    fn first_in(w: &[[u8; 8]]) -> Option<usize> {
+        let i = w.iter().position(|c| word(c) != 0)?;
+        Some(8 * i + (word(&w[i]).trailing_zeros() / 8) as usize)
     }
     #[inline(always)]
-    fn last_in(c: &[u8; 64]) -> Option<usize> {
-        let w = words(c);
-        let i = w.iter().rposition(|&x| x != 0)?;
-        Some(8 * i + 7 - (w[i].leading_zeros() / 8) as usize)
+    fn last_in(w: &[[u8; 8]]) -> Option<usize> {
+        let i = w.iter().rposition(|c| word(c) != 0)?;
+        Some(8 * i + 7 - (word(&w[i]).leading_zeros() / 8) as usize)
     }
-    let (chunks, rest) = m.as_chunks::<64>();
-    let first = match chunks.iter().position(any) {
-        Some(ci) => 64 * ci + first_in(&chunks[ci])?,
-        None => 64 * chunks.len() + rest.iter().position(|&b| b != 0)?,
+    // m = 64-byte chunks, then 8-byte words, then fewer than 8 bytes.
+    let (c64, r64) = m.as_chunks::<64>();
+    let (c8, r8) = r64.as_chunks::<8>();
+    let (b64, b8) = (64 * c64.len(), 64 * c64.len() + 8 * c8.len());
+    let first = match c64.iter().position(any) {
+        Some(ci) => 64 * ci + first_in(c64[ci].as_chunks::<8>().0)?,
+        None => match first_in(c8) {
+            Some(i) => b64 + i,
+            None => b8 + r8.iter().position(|&b| b != 0)?,
+        },
     };
-    let last = match rest.iter().rposition(|&b| b != 0) {
-        Some(ri) => 64 * chunks.len() + ri,
-        None => {
-            let ci = chunks.iter().rposition(any)?;
-            64 * ci + last_in(&chunks[ci])?
-        }
+    let last = match r8.iter().rposition(|&b| b != 0) {
+        Some(i) => b8 + i,
+        None => match last_in(c8) {
+            Some(i) => b64 + i,
+            None => {
+                let ci = c64.iter().rposition(any)?;
+                64 * ci + last_in(c64[ci].as_chunks::<8>().0)?
+            }
+        },
     };
     Some((first, last + 1))
 }
