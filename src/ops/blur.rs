@@ -474,15 +474,61 @@ fn hpass<const C: bool>(
         }
     }
     debug_assert!(r + 1 == pad);
-    let (op, _) = out.as_chunks_mut::<4>();
+    pad_edges(out, (oa, ob), xa, w, pad);
+}
+
+/// `[a, b)` grown by `m` each way, clipped to `[0, len)`.
+#[inline(always)]
+fn grow(a: usize, b: usize, m: usize, len: usize) -> (usize, usize) {
+    (a.saturating_sub(m), (b + m).min(len))
+}
+
+/// Replicates the edge pixels of the image into the padding of a padded row (`pad` pixels
+/// either side, pixel `x` at `x + pad - xa`) where its valid span `[oa, ob)` touches an edge.
+#[inline(always)]
+fn pad_edges(row: &mut [u16], (oa, ob): (usize, usize), xa: usize, w: usize, pad: usize) {
+    let (px, _) = row.as_chunks_mut::<4>();
     if oa == 0 {
-        let e = op[pad - xa];
-        op[..pad - xa].fill(e);
+        let e = px[pad - xa];
+        px[..pad - xa].fill(e);
     }
     if ob == w {
         let j = w - 1 + pad - xa;
-        let e = op[j];
-        op[j + 1..j + 1 + pad].fill(e);
+        let e = px[j];
+        px[j + 1..j + 1 + pad].fill(e);
+    }
+}
+
+/// The layout of a blur of `rect` (both forms): the columns `[xa, xb)` the vertical passes
+/// compute (`n` lanes), the lanes `rw` of a row of the region `reg`, the rows of the three
+/// vertical passes, and the lanes `pw` of a padded row.
+struct Plan {
+    xa: usize,
+    xb: usize,
+    n: usize,
+    rw: usize,
+    st: [Stage; 3],
+    pw: usize,
+}
+
+impl Plan {
+    #[inline(always)]
+    fn new(reg: Rect, (w, h): (usize, usize), reach: usize, rect: Rect) -> Plan {
+        let (xa, xb) = grow(rect.x0, rect.x1, 3 * reach, w);
+        let (y1a, y1b) = grow(rect.y0, rect.y1, 2 * reach, h);
+        let (y2a, y2b) = grow(rect.y0, rect.y1, reach, h);
+        Plan {
+            xa,
+            xb,
+            n: 4 * (xb - xa),
+            rw: 4 * (reg.x1 - reg.x0),
+            st: [
+                Stage::new(y1a, y1b, reach),
+                Stage::new(y2a, y2b, reach),
+                Stage::new(rect.y0, rect.y1, reach),
+            ],
+            pw: 4 * (xb - xa + 2 * reach),
+        }
     }
 }
 
@@ -579,10 +625,14 @@ fn blur_rect<const C: bool>(
     put: &mut impl Sink,
 ) {
     let reach = k.r + 1;
-    let grow = |a: usize, b: usize, m: usize, len: usize| (a.saturating_sub(m), (b + m).min(len));
-    let (xa, xb) = grow(rect.x0, rect.x1, 3 * reach, w);
-    let n = 4 * (xb - xa);
-    let rw = 4 * (reg.x1 - reg.x0);
+    let Plan {
+        xa,
+        xb,
+        n,
+        rw,
+        st: [mut st1, mut st2, mut st3],
+        pw,
+    } = Plan::new(reg, (w, h), reach, rect);
     let Scratch {
         sums,
         ring,
@@ -592,14 +642,8 @@ fn blur_rect<const C: bool>(
     } = s;
     let [s1, s2, s3] = sums;
     let (s1, s2, s3) = (slot(s1, n), slot(s2, n), slot(s3, n));
-    let (ya, yb) = grow(rect.y0, rect.y1, 2 * reach, h);
-    let mut st1 = Stage::new(ya, yb, reach);
-    let (ya, yb) = grow(rect.y0, rect.y1, reach, h);
-    let mut st2 = Stage::new(ya, yb, reach);
-    let mut st3 = Stage::new(rect.y0, rect.y1, reach);
     let [r1, r2] = ring;
     let (r1, r2) = (slot(r1, st1.slots * n), slot(r2, st2.slots * n));
-    let pw = 4 * (xb - xa + 2 * reach);
     let [l0, l1, l2, l3] = line;
     let (l0, l1, l2, l3) = (slot(l0, pw), slot(l1, pw), slot(l2, pw), slot(l3, pw));
     let pre = slot(pre, pw);
@@ -607,6 +651,7 @@ fn blur_rect<const C: bool>(
         let o = (y - reg.y0) * rw + 4 * (xa - reg.x0);
         &src[o..o + n]
     };
+    let to8 = To8::new(256);
     // 8-bit samples are the 8.8 ones over 256.
     let w8 = (k.a << 8, k.b << 8, k.c << 8);
     let w16 = (k.a, k.b, k.c);
@@ -634,25 +679,14 @@ fn blur_rect<const C: bool>(
             w16,
         );
         // Horizontal passes on the row.
-        {
-            let (lp, _) = l0.as_chunks_mut::<4>();
-            if xa == 0 {
-                let e = lp[reach];
-                lp[..reach].fill(e);
-            }
-            if xb == w {
-                let j = w - 1 + reach - xa;
-                let e = lp[j];
-                lp[j + 1..j + 1 + reach].fill(e);
-            }
-        }
+        pad_edges(l0, (xa, xb), xa, w, reach);
         let Some((a, b)) = put.span(y) else { continue };
         let (h1, h2) = (grow(a, b, 2 * reach, w), grow(a, b, reach, w));
         hpass::<C>(l0, l1, pre, h1, xa, w, k, reach);
         hpass::<C>(l1, l2, pre, h2, xa, w, k, reach);
         hpass::<C>(l2, l3, pre, (a, b), xa, w, k, reach);
         let (lp, _) = l3.as_chunks::<4>();
-        put.row(y, a, &lp[a + reach - xa..b + reach - xa], To8::new(256));
+        put.row(y, a, &lp[a + reach - xa..b + reach - xa], to8);
     }
 }
 
@@ -762,16 +796,7 @@ fn hpass16<L: Lanes>(
         &inp[4 * (j0 + 2 * pad)..][..len],
         wt,
     );
-    let (op, _) = out.as_chunks_mut::<4>();
-    if oa == 0 {
-        let e = op[pad - xa];
-        op[..pad - xa].fill(e);
-    }
-    if ob == w {
-        let j = w - 1 + pad - xa;
-        let e = op[j];
-        op[j + 1..j + 1 + pad].fill(e);
-    }
+    pad_edges(out, (oa, ob), xa, w, pad);
 }
 
 /// The narrow form of [`blur_rect`]: samples at scale `q` in `u16`, box sums in `u16`, the
@@ -791,10 +816,14 @@ fn blur_rect16<L: Lanes>(
 ) {
     let reach = k.r + 1;
     let wt = W16 { a: k.a, b: k.b };
-    let grow = |a: usize, b: usize, m: usize, len: usize| (a.saturating_sub(m), (b + m).min(len));
-    let (xa, xb) = grow(rect.x0, rect.x1, 3 * reach, w);
-    let n = 4 * (xb - xa);
-    let rw = 4 * (reg.x1 - reg.x0);
+    let Plan {
+        xa,
+        xb,
+        n,
+        rw,
+        st: [mut st1, mut st2, mut st3],
+        pw,
+    } = Plan::new(reg, (w, h), reach, rect);
     let Scratch {
         sums16,
         ring,
@@ -804,14 +833,8 @@ fn blur_rect16<L: Lanes>(
     } = s;
     let [s1, s2, s3] = sums16;
     let (s1, s2, s3) = (slot(s1, n), slot(s2, n), slot(s3, n));
-    let (ya, yb) = grow(rect.y0, rect.y1, 2 * reach, h);
-    let mut st1 = Stage::new(ya, yb, reach);
-    let (ya, yb) = grow(rect.y0, rect.y1, reach, h);
-    let mut st2 = Stage::new(ya, yb, reach);
-    let mut st3 = Stage::new(rect.y0, rect.y1, reach);
     let [r1, r2] = ring;
     let (r1, r2) = (slot(r1, st1.slots * n), slot(r2, st2.slots * n));
-    let pw = 4 * (xb - xa + 2 * reach);
     let [l0, l1, l2, l3] = line;
     let (l0, l1, l2, l3) = (slot(l0, pw), slot(l1, pw), slot(l2, pw), slot(l3, pw));
     let pre = slot(pre16, pw);
@@ -821,6 +844,7 @@ fn blur_rect16<L: Lanes>(
     };
     let step8 = Step8 { w: wt, q };
     let step = Step16 { w: wt };
+    let to8 = To8::new(u32::from(q));
     for y in rect.y0..rect.y1 {
         while st2.next <= (y + reach).min(h - 1) {
             while st1.next <= (st2.next + reach).min(h - 1) {
@@ -852,30 +876,14 @@ fn blur_rect16<L: Lanes>(
             k,
             step,
         );
-        {
-            let (lp, _) = l0.as_chunks_mut::<4>();
-            if xa == 0 {
-                let e = lp[reach];
-                lp[..reach].fill(e);
-            }
-            if xb == w {
-                let j = w - 1 + reach - xa;
-                let e = lp[j];
-                lp[j + 1..j + 1 + reach].fill(e);
-            }
-        }
+        pad_edges(l0, (xa, xb), xa, w, reach);
         let Some((a, b)) = put.span(y) else { continue };
         let (h1, h2) = (grow(a, b, 2 * reach, w), grow(a, b, reach, w));
         hpass16(l, l0, l1, pre, h1, xa, w, wt, reach);
         hpass16(l, l1, l2, pre, h2, xa, w, wt, reach);
         hpass16(l, l2, l3, pre, (a, b), xa, w, wt, reach);
         let (lp, _) = l3.as_chunks::<4>();
-        put.row(
-            y,
-            a,
-            &lp[a + reach - xa..b + reach - xa],
-            To8::new(u32::from(q)),
-        );
+        put.row(y, a, &lp[a + reach - xa..b + reach - xa], to8);
     }
 }
 
