@@ -55,17 +55,25 @@
 //! the reference ([`degrade_ref`], plain per-pixel loops) exactly. `cell_px == 1` returns
 //! at once.
 //!
-//! Cell 4 at the AVX2 and AVX-512 levels (the image's columns and the domains on whole cells)
-//! has its own path ([`degrade4`]), the same plan in cheaper units: a cell row of a pixel row
-//! is 16 bytes, so its sums are one byte shuffle (channel-major) and one `pmaddubsw` against
-//! ones per 4 (2) cells, `u16` pair sums kept per cell (in registers over the four rows of a
-//! cell row whose pixels are all readable, then `pmaddwd` against ones and the mean as a
-//! shift, 4 (2) cells at a time); the weights of cell 4 are all
-//! multiples of 32 (160, 224, 32, 96), so the horizontal interpolation is kept in units of
-//! 1/8 (`g = v0 * (8 - k) + v1 * k`, at most 2040) and the vertical blend of a row is
-//! `(8 g0 + 32 + k (g1 - g0)) >> 6` in `u16` lanes: one `pmullw`, one add, one shift per
-//! 32 (16) bytes and a `packuswb` plus one qword permutation per 64 (32) bytes instead of
-//! `pmaddwd` and a narrowing store per 16 (8). Its buffers are the thread's scratch.
+//! Cells of 2, 4 and 8 at the AVX2 and AVX-512 levels (the image's columns and the domains
+//! on whole groups of 4 columns and whole cells, which tiles on the grid always are) have
+//! their own path ([`degrade_small`]), the same plan in cheaper units:
+//!
+//! * **Sums.** A group of 4 pixels of a row is 16 bytes: one byte shuffle (channel-major)
+//!   and one `pmaddubsw` against ones give its 8 pair sums (pixels 0+1 and 2+3 of each
+//!   channel), 4 (2) groups per instruction ([`sum_row4`]); a cell of 2 is one pair, of 4
+//!   one group, of 8 two groups. A cell row whose pixels are all readable (the usual case)
+//!   is summed in registers and meaned in vectors ([`mean_rows2`], [`mean_rows4`],
+//!   [`mean_rows8`]).
+//! * **Horizontal interpolation** in units of `1 / 2C`: every weight of cell `C` is an odd
+//!   multiple of `256 / 2C`, so `g = v0 (2C - k) + v1 k` (at most `255 * 2C`) per lane, one
+//!   flat multiply-add over the cell values spread over their columns, with the cells beside
+//!   a domain edge redone one by one ([`hrow_small`]).
+//! * **Vertical blend** of a row: `((2C - k) g0 + k g1 + 2 C^2) >> 2 log2(2C)` in `u16` lanes
+//!   (every sum below `2^16`), two `pmullw`, two adds and a shift per 32 (16) bytes, then a
+//!   `packuswb` and one qword permutation per 64 (32) bytes ([`blend_small`]).
+//!
+//! Its buffers are the thread's scratch.
 //!
 //! The shared pieces ([`segments`], [`cell_sums`]) are used by `pixelate` too.
 
@@ -93,18 +101,28 @@ pub(super) struct Seg {
 /// and of `cell_px`.
 pub(super) fn segments(origin: u64, len: usize, domain_px: u64, cell_px: u64) -> Vec<Seg> {
     let (domain_px, cell_px) = (domain_px.max(1), cell_px.max(1));
-    let d0 = origin / domain_px;
-    let mut out = Vec::new();
+    // Floor division, by a shift for a power of two (the usual sizes: one division per run
+    // was a few percent of a degrade with cells of 2).
+    let div = |a: u64, d: u64| {
+        if d.is_power_of_two() {
+            a >> d.trailing_zeros()
+        } else {
+            a / d
+        }
+    };
+    let d0 = div(origin, domain_px);
+    let mut out = Vec::with_capacity(len.div_ceil(cell_px as usize) + 2);
     let mut x = 0usize;
     while x < len {
         let w = origin + x as u64;
-        let next = ((w / domain_px + 1) * domain_px).min((w / cell_px + 1) * cell_px);
+        let (d, c) = (div(w, domain_px), div(w, cell_px));
+        let next = ((d + 1) * domain_px).min((c + 1) * cell_px);
         let end = ((next - origin) as usize).min(len);
         out.push(Seg {
             start: x,
             end,
-            domain: (w / domain_px - d0) as usize,
-            cell: w / cell_px,
+            domain: (d - d0) as usize,
+            cell: c,
         });
         x = end;
     }
@@ -606,11 +624,11 @@ impl HInterp<'_> {
     }
 }
 
-/// The reusable buffers of the cell-4 path (one set per thread): after the first call of a
-/// given size, it allocates nothing.
+/// The reusable buffers of the small-cell path (one set per thread): after the first call
+/// of a given size, it allocates nothing.
 #[derive(Default)]
-struct Scratch4 {
-    /// Per needed cell of a cell row: its pair sums (see [`sum_row4`]).
+struct Scratch {
+    /// Per group of 4 columns of a cell row: its pair sums (see [`sum_row4`]).
     acc: Vec<u16>,
     /// Per column: readable pixels of the rows with some unreadable one.
     cnt: Vec<u16>,
@@ -621,22 +639,27 @@ struct Scratch4 {
     vals: Vec<[u8; 4]>,
     /// Per cell: the run of its left and right neighbour within its domain.
     lr: Vec<(u32, u32)>,
-    /// Two cached horizontally interpolated cell rows (`g`, see [`hrow4`]).
+    /// The cells whose `lr` is not `(k - 1, k + 1)` (beside a domain edge).
+    edges: Vec<u32>,
+    /// The weights of [`hrow_small`] per lane, and its spread cell values.
+    wa: Vec<u16>,
+    wb: Vec<u16>,
+    e: Vec<u32>,
+    /// Two cached horizontally interpolated cell rows (`g`, see [`hrow_small`]).
     gs: [Vec<u16>; 2],
-    /// The current pair of cell rows: `8 * g0 + 32` and `g1 - g0` (see [`blend_row4`]).
-    base: Vec<u16>,
-    diff: Vec<u16>,
     /// One output row (masked rows).
     o: Vec<u32>,
 }
 
 thread_local! {
     /// The scratch buffers of this thread (taken for the duration of a call).
-    static SCRATCH4: std::cell::RefCell<Scratch4> = std::cell::RefCell::new(Scratch4::default());
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
-/// `v` with at least `n` elements (contents unspecified: every loop writes all the elements
-/// it later reads, or reads stale ones only into lanes nobody uses).
+/// `v` with at least `n` elements. The contents are unspecified (they may be a previous
+/// call's): every loop writes the elements it later reads; the one exception, the whole
+/// vectors of [`blend_small`] past the end of a short row, computes lanes that are then
+/// dropped, never stored.
 fn slot<T: Copy + Default>(v: &mut Vec<T>, n: usize) -> &mut [T] {
     if v.len() < n {
         v.resize(n, T::default());
@@ -644,9 +667,9 @@ fn slot<T: Copy + Default>(v: &mut Vec<T>, n: usize) -> &mut [T] {
     &mut v[..n]
 }
 
-/// Padding (in `u16` lanes) past the last column of the band rows: a blend reads whole
-/// vectors of 64 lanes.
-const PAD4: usize = 64;
+/// Padding (in `u16` lanes) past the last column of the interpolated rows: a blend reads
+/// whole vectors of 64 lanes.
+const PAD: usize = 64;
 
 /// Adds one row of pixels (`16 * n` bytes: `n` whole cells of 4 pixels) into the pair sums
 /// of its cells: `acc[8 k + 2 ch] += p[ch] + p[4 + ch]` (pixels 0 and 1 of cell `k`) and
@@ -788,65 +811,246 @@ fn mean_rows4(arch: Arch, out: &mut [[u8; 4]], rows: [&[u8]; 4]) {
     }
 }
 
-/// The values of the cells some target pixel reads, for cells of 4 whole columns (see
-/// [`needed_values`], which this is with the sums of [`sum_row4`]); into `vals`. False if one
-/// of them has no readable pixel.
+/// The means of `out.len()` whole cells of 2 x 2 readable pixels from their two rows
+/// (`8 * out.len()` bytes each): per 16 bytes one byte shuffle (the two pixels of each
+/// channel side by side) and one `pmaddubsw` against ones give the channel sums of one row
+/// of 2 cells, the two rows are added and `(s + 2) >> 2` narrowed to bytes, 8 (AVX-512)
+/// or 4 (AVX2) cells at a time.
+#[inline(always)]
+fn mean_rows2(arch: Arch, out: &mut [[u8; 4]], rows: [&[u8]; 2]) {
+    #[inline(always)]
+    fn tail(out: &mut [[u8; 4]], rows: [&[u8]; 2], k0: usize) {
+        for (k, o) in out.iter_mut().enumerate().skip(k0) {
+            let mut s = [2u16; 4];
+            for r in rows {
+                for (i, &b) in r[8 * k..8 * k + 8].iter().enumerate() {
+                    s[i % 4] += u16::from(b);
+                }
+            }
+            *o = s.map(|s| (s >> 2) as u8);
+        }
+    }
+    const T: [u8; 16] = [0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15];
+    match arch {
+        #[cfg(target_arch = "x86_64")]
+        Arch::V4(s) => s.vectorize(|| {
+            let shuf = bytemuck::cast([T; 4]);
+            let ones = bytemuck::cast([1u8; 64]);
+            let two = bytemuck::cast([2u16; 32]);
+            let (oc, _) = out.as_chunks_mut::<8>();
+            let done = oc.len();
+            let (r0, r1) = (rows[0].as_chunks::<64>().0, rows[1].as_chunks::<64>().0);
+            for ((o, a), b) in oc.iter_mut().zip(r0).zip(r1) {
+                let p = |x: &[u8; 64]| {
+                    let y = s.avx512bw._mm512_shuffle_epi8(bytemuck::cast(*x), shuf);
+                    s.avx512bw._mm512_maddubs_epi16(y, ones)
+                };
+                let m = s.avx512bw._mm512_add_epi16(p(a), p(b));
+                let m = s.avx512bw._mm512_add_epi16(m, two);
+                let m = s.avx512bw._mm512_srli_epi16::<2>(m);
+                *o = bytemuck::cast(s.avx512bw._mm512_cvtepi16_epi8(m));
+            }
+            tail(out, rows, 8 * done);
+        }),
+        #[cfg(target_arch = "x86_64")]
+        Arch::V3(s) => s.vectorize(|| {
+            let shuf = bytemuck::cast([T; 2]);
+            let ones = bytemuck::cast([1u8; 32]);
+            let two = bytemuck::cast([2u16; 16]);
+            let (oc, _) = out.as_chunks_mut::<4>();
+            let done = oc.len();
+            let (r0, r1) = (rows[0].as_chunks::<32>().0, rows[1].as_chunks::<32>().0);
+            for ((o, a), b) in oc.iter_mut().zip(r0).zip(r1) {
+                let p = |x: &[u8; 32]| {
+                    let y = s.avx2._mm256_shuffle_epi8(bytemuck::cast(*x), shuf);
+                    s.avx2._mm256_maddubs_epi16(y, ones)
+                };
+                let m = s.avx2._mm256_add_epi16(p(a), p(b));
+                let m = s.avx2._mm256_add_epi16(m, two);
+                let m = s.avx2._mm256_srli_epi16::<2>(m);
+                // Bytes 0-7 of each 128-bit half after the pack are its eight words.
+                let v: [u64; 4] = bytemuck::cast(s.avx2._mm256_packus_epi16(m, m));
+                *o = bytemuck::cast([v[0], v[2]]);
+            }
+            tail(out, rows, 4 * done);
+        }),
+        _ => tail(out, rows, 0),
+    }
+}
+
+/// The byte shuffle of 4 pixels that puts each channel's bytes side by side.
+const SHUF4: [u8; 16] = [0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15];
+
+/// The channel sums of the two halves of 2 cells of 8 (64 bytes at `off` of each of the
+/// eight rows) at AVX-512, as `u32` (see [`mean_rows8`]). (A function, not a closure: a
+/// closure would be compiled without this level's features.)
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn sums8_v4(s: pulp::x86::V4, rows: &[&[u8]; 8], off: usize) -> core::arch::x86_64::__m512i {
+    let bw = s.avx512bw;
+    let shuf = bytemuck::cast([SHUF4; 4]);
+    let ones = bytemuck::cast([1u8; 64]);
+    let mut m = bytemuck::cast([0u16; 32]);
+    for r in rows {
+        let x: &[u8; 64] = r[off..off + 64].try_into().expect("64 bytes");
+        let y = bw._mm512_shuffle_epi8(bytemuck::cast(*x), shuf);
+        m = bw._mm512_add_epi16(m, bw._mm512_maddubs_epi16(y, ones));
+    }
+    bw._mm512_madd_epi16(m, bytemuck::cast([1u16; 32]))
+}
+
+/// The channel sums of the two halves of 1 cell of 8 (32 bytes at `off` of each of the
+/// eight rows) at AVX2, as `u32` (see [`mean_rows8`]).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn sums8_v3(s: pulp::x86::V3, rows: &[&[u8]; 8], off: usize) -> core::arch::x86_64::__m256i {
+    let v = s.avx2;
+    let shuf = bytemuck::cast([SHUF4; 2]);
+    let ones = bytemuck::cast([1u8; 32]);
+    let mut m = bytemuck::cast([0u16; 16]);
+    for r in rows {
+        let x: &[u8; 32] = r[off..off + 32].try_into().expect("32 bytes");
+        let y = v._mm256_shuffle_epi8(bytemuck::cast(*x), shuf);
+        m = v._mm256_add_epi16(m, v._mm256_maddubs_epi16(y, ones));
+    }
+    v._mm256_madd_epi16(m, bytemuck::cast([1u16; 16]))
+}
+
+/// The means of `out.len()` whole cells of 8 x 8 readable pixels from their eight rows
+/// (`32 * out.len()` bytes each): per half cell (16 bytes) the pair sums of [`sum_row4`]
+/// added over the eight rows in registers (at most `8 * 510`), `pmaddwd` against ones for
+/// the channel sums of each half, the two halves of each cell brought together by a
+/// 128-bit lane shuffle and added, then `(s + 32) >> 6`, 4 (AVX-512) or 2 (AVX2) cells at a
+/// time.
+#[inline(always)]
+fn mean_rows8(arch: Arch, out: &mut [[u8; 4]], rows: [&[u8]; 8]) {
+    #[inline(always)]
+    fn tail(out: &mut [[u8; 4]], rows: [&[u8]; 8], k0: usize) {
+        for (k, o) in out.iter_mut().enumerate().skip(k0) {
+            let mut s = [32u32; 4];
+            for r in rows {
+                for (i, &b) in r[32 * k..32 * k + 32].iter().enumerate() {
+                    s[i % 4] += u32::from(b);
+                }
+            }
+            *o = s.map(|s| (s >> 6) as u8);
+        }
+    }
+    match arch {
+        #[cfg(target_arch = "x86_64")]
+        Arch::V4(s) => s.vectorize(|| {
+            let f = s.avx512f;
+            let round = bytemuck::cast([32u32; 16]);
+            let (oc, _) = out.as_chunks_mut::<4>();
+            let done = oc.len();
+            for (i, o) in oc.iter_mut().enumerate() {
+                let (v0, v1) = (
+                    sums8_v4(s, &rows, 128 * i),
+                    sums8_v4(s, &rows, 128 * i + 64),
+                );
+                // 128-bit lanes: v0 = [c0 half 0, c0 half 1, c1 half 0, c1 half 1], v1 the
+                // same for c2, c3.
+                let a = f._mm512_shuffle_i32x4::<0x88>(v0, v1);
+                let b = f._mm512_shuffle_i32x4::<0xdd>(v0, v1);
+                let m = f._mm512_add_epi32(f._mm512_add_epi32(a, b), round);
+                let m = f._mm512_srli_epi32::<6>(m);
+                *o = bytemuck::cast(f._mm512_cvtepi32_epi8(m));
+            }
+            tail(out, rows, 4 * done);
+        }),
+        #[cfg(target_arch = "x86_64")]
+        Arch::V3(s) => s.vectorize(|| {
+            let v = s.avx2;
+            let round = bytemuck::cast([32u32; 8]);
+            let (oc, _) = out.as_chunks_mut::<2>();
+            let done = oc.len();
+            for (i, o) in oc.iter_mut().enumerate() {
+                let (v0, v1) = (sums8_v3(s, &rows, 64 * i), sums8_v3(s, &rows, 64 * i + 32));
+                // 128-bit lanes: v0 = [c0 half 0, c0 half 1], v1 the same for c1.
+                let a = v._mm256_permute2x128_si256::<0x20>(v0, v1);
+                let b = v._mm256_permute2x128_si256::<0x31>(v0, v1);
+                let m = v._mm256_add_epi32(v._mm256_add_epi32(a, b), round);
+                let m = v._mm256_srli_epi32::<6>(m);
+                // Bytes 0-3 of each 128-bit half after the two packs are its four dwords.
+                let m = v._mm256_packus_epi32(m, m);
+                let m = v._mm256_packus_epi16(m, m);
+                let w: [u32; 8] = bytemuck::cast(m);
+                *o = bytemuck::cast([w[0], w[4]]);
+            }
+            tail(out, rows, 2 * done);
+        }),
+        _ => tail(out, rows, 0),
+    }
+}
+
+/// The values of the cells some target pixel reads, for cells of `C` (2, 4 or 8) whole
+/// columns (see [`needed_values`], which this is with the pair sums of [`sum_row4`] over
+/// whole groups of 4 columns); into `sc.vals`. False if one of them has no readable pixel.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn needed_values4(
+fn needed_values_small<const C: usize>(
     arch: Arch,
     img: &ImageViewMut<'_>,
     target: &[u8],
     forbidden: &[u8],
     ys: &[Seg],
-    xi: &[(u32, u32, u32)],
+    xi: &[Interp],
     need: &[(usize, usize)],
-    sc: &mut Scratch4,
+    sc: &mut Scratch,
 ) -> bool {
     let w = img.width() as usize;
-    let nx = w / 4;
+    let nx = w / C;
     let vals = slot(&mut sc.vals, nx * ys.len());
     for (j, (ys, &(x0, x1))) in ys.iter().zip(need).enumerate() {
         if x0 >= x1 {
             continue;
         }
         let (ra, rb) = (xi[x0].0 as usize, xi[x1 - 1].1 as usize);
-        let nc = rb + 1 - ra;
-        let (c0, c1) = (4 * ra, 4 * rb + 4);
-        if ys.end - ys.start == 4 {
-            let readable = |y: usize| {
-                let t = &target[y * w + c0..y * w + c1];
-                let f = &forbidden[y * w + c0..y * w + c1];
-                t.iter()
-                    .zip(f)
-                    .fold(true, |a, (&t, &f)| a & ((f == 0) | (t != 0)))
-            };
-            let y = ys.start;
-            if readable(y) && readable(y + 1) && readable(y + 2) && readable(y + 3) {
-                // Whole cells, every pixel readable (the usual case): the sums stay in
-                // registers.
-                let r = |y: usize| &img.row(y as u32)[4 * c0..4 * c1];
-                let rows = [r(y), r(y + 1), r(y + 2), r(y + 3)];
-                mean_rows4(arch, &mut vals[j * nx + ra..=j * nx + rb], rows);
-                continue;
-            }
+        // Whole groups of 4 columns: for cell 2, one more cell at either end.
+        let (c0, c1) = ((C * ra) & !3, (C * (rb + 1) + 3) & !3);
+        let readable = |y: usize| {
+            let t = &target[y * w + c0..y * w + c1];
+            let f = &forbidden[y * w + c0..y * w + c1];
+            t.iter()
+                .zip(f)
+                .fold(true, |a, (&t, &f)| a & ((f == 0) | (t != 0)))
+        };
+        let r = |y: usize| &img.row(y as u32)[4 * c0..4 * c1];
+        let y = ys.start;
+        let cells = &mut vals[j * nx + c0 / C..j * nx + c1 / C];
+        // Whole cell rows, every pixel readable (the usual case): the sums stay in
+        // registers.
+        if C == 2 && ys.end - y == 2 && readable(y) && readable(y + 1) {
+            mean_rows2(arch, cells, [r(y), r(y + 1)]);
+            continue;
         }
-        let acc = slot(&mut sc.acc, 8 * nc);
+        if C == 4
+            && ys.end - y == 4
+            && readable(y)
+            && readable(y + 1)
+            && readable(y + 2)
+            && readable(y + 3)
+        {
+            mean_rows4(arch, cells, [r(y), r(y + 1), r(y + 2), r(y + 3)]);
+            continue;
+        }
+        if C == 8 && ys.end - y == 8 && (y..y + 8).all(readable) {
+            let rows = std::array::from_fn(|i| r(y + i));
+            mean_rows8(arch, cells, rows);
+            continue;
+        }
+        let n = c1 - c0;
+        let acc = slot(&mut sc.acc, 2 * n);
         acc.fill(0);
         let (mut full, mut partial) = (0u32, false);
         for y in ys.start..ys.end {
             let t = &target[y * w + c0..y * w + c1];
             let f = &forbidden[y * w + c0..y * w + c1];
-            let p = &img.row(y as u32)[4 * c0..4 * c1];
-            let all = t
-                .iter()
-                .zip(f)
-                .fold(true, |a, (&t, &f)| a & ((f == 0) | (t != 0)));
-            if all {
+            let p = r(y);
+            if readable(y) {
                 sum_row4(arch, acc, p);
                 full += 1;
             } else {
-                let n = c1 - c0;
                 let cnt = slot(&mut sc.cnt, n);
                 if !partial {
                     cnt.fill(0);
@@ -865,21 +1069,30 @@ fn needed_values4(
                 partial = true;
             }
         }
-        for (k, (v, a)) in vals[j * nx + ra..=j * nx + rb]
-            .iter_mut()
-            .zip(acc.as_chunks::<8>().0)
-            .enumerate()
-        {
-            let s: [u32; 4] = std::array::from_fn(|ch| u32::from(a[2 * ch] + a[2 * ch + 1]));
-            let mut n = 4 * full;
+        // Group `q / 2` holds pair `q` (columns `c0 + 2 q`, `c0 + 2 q + 1`) of channel
+        // `ch` at `2 ch + q % 2`; only the needed cells are kept.
+        for (k, v) in (ra..=rb).zip(&mut vals[j * nx + ra..=j * nx + rb]) {
+            let x = C * k - c0;
+            let groups = acc.as_chunks::<8>().0;
+            let s: [u32; 4] = if C == 2 {
+                // One pixel pair: the first or second pair of its group.
+                let (g, sub) = (&groups[x / 4], (x / 2) % 2);
+                std::array::from_fn(|ch| u32::from(g[2 * ch + sub]))
+            } else {
+                let mut s = [0u32; 4];
+                for g in &groups[x / 4..(x + C) / 4] {
+                    for (ch, sc) in s.iter_mut().enumerate() {
+                        *sc += u32::from(g[2 * ch]) + u32::from(g[2 * ch + 1]);
+                    }
+                }
+                s
+            };
+            let mut n = C as u32 * full;
             if partial {
-                n += sc.cnt[4 * k..4 * k + 4]
-                    .iter()
-                    .map(|&c| u32::from(c))
-                    .sum::<u32>();
+                n += sc.cnt[x..x + C].iter().map(|&c| u32::from(c)).sum::<u32>();
             }
-            *v = if n == 16 {
-                s.map(|s| ((s + 8) >> 4) as u8)
+            *v = if n as usize == C * C {
+                s.map(|s| ((s + n / 2) >> (2 * C.trailing_zeros())) as u8)
             } else if n == 0 {
                 return false;
             } else {
@@ -894,141 +1107,235 @@ fn needed_values4(
     true
 }
 
-/// The horizontal interpolation of the cells `[ka, kb]` of one cell row (values `vrow`,
-/// neighbours `lr`) at cell 4, as `g = v0 * (8 - k) + v1 * k` per lane (`k = wt / 32`:
-/// the weights of cell 4 are 160, 224, 32, 96, so `h = 32 g`): columns `4 k .. 4 k + 4`
-/// read (left, this) with `k` = 5, 7 and (this, right) with 1, 3.
+/// One cell of [`hrow_small`] (`o`: its `4 C` lanes), from the values of its left
+/// neighbour, itself and its right neighbour.
 #[inline(always)]
-fn hrow4(g: &mut [u16], vrow: &[[u8; 4]], lr: &[(u32, u32)], (ka, kb): (usize, usize)) {
-    for ((o, c), &(l, r)) in g[16 * ka..16 * kb + 16]
-        .as_chunks_mut::<16>()
-        .0
-        .iter_mut()
-        .zip(&vrow[ka..=kb])
-        .zip(&lr[ka..=kb])
-    {
-        let (l, r) = (vrow[l as usize], vrow[r as usize]);
+fn hcell<const C: usize>(o: &mut [u16], l: [u8; 4], c: [u8; 4], r: [u8; 4]) {
+    let u = 2 * C as u16;
+    for p in 0..C {
+        let (a, b, k) = if 2 * p + 1 < C {
+            (l, c, (2 * p + 1 + C) as u16)
+        } else {
+            (c, r, (2 * p + 1 - C) as u16)
+        };
         for ch in 0..4 {
-            let (l, c, r) = (u16::from(l[ch]), u16::from(c[ch]), u16::from(r[ch]));
-            o[ch] = 3 * l + 5 * c;
-            o[4 + ch] = l + 7 * c;
-            o[8 + ch] = 7 * c + r;
-            o[12 + ch] = 5 * c + 3 * r;
+            o[4 * p + ch] = (u - k) * u16::from(a[ch]) + k * u16::from(b[ch]);
         }
     }
 }
 
-/// 64 output bytes of [`blend_row4`] at AVX-512.
+/// The per-lane weights of [`hrow_small`] at cell `C` over `n` lanes: `(U - k, k)` of
+/// pixel `p = (i / 4) % C` (see there).
+fn hweights<const C: usize>(wa: &mut [u16], wb: &mut [u16]) {
+    let u = 2 * C;
+    for (i, (a, b)) in wa.iter_mut().zip(wb).enumerate() {
+        let p = (i / 4) % C;
+        let k = if 2 * p + 1 < C {
+            2 * p + 1 + C
+        } else {
+            2 * p + 1 - C
+        };
+        (*a, *b) = ((u - k) as u16, k as u16);
+    }
+}
+
+/// The horizontal interpolation of the cells `[ka, kb]` of one cell row (values `vrow`,
+/// neighbours `lr`) at cell `C`, in units of `1 / U` with `U = 2 C`: the weights of cell
+/// `C` (see [`cell_pos`]) are the odd multiples of `256 / U`, so `h = (256 / U) g` with
+/// `g = v0 * (U - k) + v1 * k` per lane (at most `255 U`). Pixel `p` of a cell reads
+/// (left, this) with `k = 2 p + 1 + C` when `2 p + 1 < C`, else (this, right) with
+/// `k = 2 p + 1 - C`.
+///
+/// Without a gather: the values of cells `ka - 1 ..= kb + 1` (the outer two as `lr` clamps
+/// them) are spread over their columns into `e`, and every lane is one flat multiply-add of
+/// two bytes of `e` at fixed offsets (`- C / 2` and `+ C / 2` columns) with its weights
+/// `wa`, `wb` ([`hweights`]). That takes each cell's neighbours as `k - 1` and `k + 1`;
+/// the cells beside a domain edge (`edges`: where `lr` says otherwise) are then redone
+/// one by one ([`hcell`]).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn hrow_small<const C: usize>(
+    g: &mut [u16],
+    vrow: &[[u8; 4]],
+    lr: &[(u32, u32)],
+    edges: &[u32],
+    (ka, kb): (usize, usize),
+    (wa, wb): (&[u16], &[u16]),
+    e: &mut [u32],
+) {
+    let nc = kb + 1 - ka;
+    let (ec, _) = e[..C * (nc + 2)].as_chunks_mut::<C>();
+    let px = |k: u32| u32::from_ne_bytes(vrow[k as usize]);
+    ec[0] = [px(lr[ka].0); C];
+    for (o, &v) in ec[1..=nc].iter_mut().zip(&vrow[ka..=kb]) {
+        *o = [u32::from_ne_bytes(v); C];
+    }
+    ec[nc + 1] = [px(lr[kb].1); C];
+    let eb: &[u8] = bytemuck::cast_slice(&e[..C * (nc + 2)]);
+    // Lane `i` (column `C ka + i / 4`) reads the columns `C / 2` left and right of it:
+    // bytes `i + 4 (C - C / 2)` and `i + 4 (2 C - C / 2)` of `e`.
+    let hl = C / 2;
+    let (b0, b1) = (&eb[4 * (C - hl)..], &eb[4 * (2 * C - hl)..]);
+    let r = 4 * C * ka..4 * C * (kb + 1);
+    for ((((o, &a), &b), &p), &q) in g[r.clone()]
+        .iter_mut()
+        .zip(b0)
+        .zip(b1)
+        .zip(&wa[r.clone()])
+        .zip(&wb[r])
+    {
+        *o = u16::from(a) * p + u16::from(b) * q;
+    }
+    let lo = edges.partition_point(|&k| (k as usize) < ka);
+    for &k in edges[lo..].iter().take_while(|&&k| k as usize <= kb) {
+        let (k, (l, r)) = (k as usize, lr[k as usize]);
+        hcell::<C>(
+            &mut g[4 * C * k..4 * C * (k + 1)],
+            vrow[l as usize],
+            vrow[k],
+            vrow[r as usize],
+        );
+    }
+}
+
+/// 64 output bytes of [`blend_small`] at AVX-512.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn mix4_v4(
+fn mix_v4<const SH: u32>(
     s: pulp::x86::V4,
-    kv: core::arch::x86_64::__m512i,
+    (ka, kb, bias): (
+        core::arch::x86_64::__m512i,
+        core::arch::x86_64::__m512i,
+        core::arch::x86_64::__m512i,
+    ),
     idx: core::arch::x86_64::__m512i,
-    b: &[u16; 64],
-    d: &[u16; 64],
+    g0: &[u16; 64],
+    g1: &[u16; 64],
 ) -> [u8; 64] {
-    let b: [[u16; 32]; 2] = bytemuck::cast(*b);
-    let d: [[u16; 32]; 2] = bytemuck::cast(*d);
-    let p0 = s.avx512bw._mm512_mullo_epi16(bytemuck::cast(d[0]), kv);
-    let p1 = s.avx512bw._mm512_mullo_epi16(bytemuck::cast(d[1]), kv);
-    let x0 = s.avx512bw._mm512_add_epi16(bytemuck::cast(b[0]), p0);
-    let x1 = s.avx512bw._mm512_add_epi16(bytemuck::cast(b[1]), p1);
-    let x0 = s.avx512bw._mm512_srli_epi16::<6>(x0);
-    let x1 = s.avx512bw._mm512_srli_epi16::<6>(x1);
+    let a: [[u16; 32]; 2] = bytemuck::cast(*g0);
+    let b: [[u16; 32]; 2] = bytemuck::cast(*g1);
+    let bw = s.avx512bw;
+    let m = |a: [u16; 32], b: [u16; 32]| {
+        let x = bw._mm512_mullo_epi16(bytemuck::cast(a), ka);
+        let y = bw._mm512_mullo_epi16(bytemuck::cast(b), kb);
+        let x = bw._mm512_add_epi16(bw._mm512_add_epi16(x, y), bias);
+        bw._mm512_srli_epi16::<SH>(x)
+    };
+    let (x0, x1) = (m(a[0], b[0]), m(a[1], b[1]));
     // `packuswb` packs within 128-bit lanes; the qword permutation puts them in order.
-    let p = s.avx512bw._mm512_packus_epi16(x0, x1);
+    let p = bw._mm512_packus_epi16(x0, x1);
     bytemuck::cast(s.avx512f._mm512_permutexvar_epi64(idx, p))
 }
 
-/// 32 output bytes of [`blend_row4`] at AVX2.
+/// 32 output bytes of [`blend_small`] at AVX2.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn mix4_v3(
+fn mix_v3<const SH: u32>(
     s: pulp::x86::V3,
-    kv: core::arch::x86_64::__m256i,
-    b: &[u16; 32],
-    d: &[u16; 32],
+    (ka, kb, bias): (
+        core::arch::x86_64::__m256i,
+        core::arch::x86_64::__m256i,
+        core::arch::x86_64::__m256i,
+    ),
+    g0: &[u16; 32],
+    g1: &[u16; 32],
 ) -> [u8; 32] {
-    let b: [[u16; 16]; 2] = bytemuck::cast(*b);
-    let d: [[u16; 16]; 2] = bytemuck::cast(*d);
-    let p0 = s.avx2._mm256_mullo_epi16(bytemuck::cast(d[0]), kv);
-    let p1 = s.avx2._mm256_mullo_epi16(bytemuck::cast(d[1]), kv);
-    let x0 = s.avx2._mm256_add_epi16(bytemuck::cast(b[0]), p0);
-    let x1 = s.avx2._mm256_add_epi16(bytemuck::cast(b[1]), p1);
-    let x0 = s.avx2._mm256_srli_epi16::<6>(x0);
-    let x1 = s.avx2._mm256_srli_epi16::<6>(x1);
+    let a: [[u16; 16]; 2] = bytemuck::cast(*g0);
+    let b: [[u16; 16]; 2] = bytemuck::cast(*g1);
+    let v = s.avx2;
+    // (A shift by a count register: this level's immediate shift takes an `i32`.)
+    let count = bytemuck::cast([u64::from(SH), 0]);
+    let m = |a: [u16; 16], b: [u16; 16]| {
+        let x = v._mm256_mullo_epi16(bytemuck::cast(a), ka);
+        let y = v._mm256_mullo_epi16(bytemuck::cast(b), kb);
+        let x = v._mm256_add_epi16(v._mm256_add_epi16(x, y), bias);
+        v._mm256_srl_epi16(x, count)
+    };
+    let (x0, x1) = (m(a[0], b[0]), m(a[1], b[1]));
     // `packuswb` packs within 128-bit lanes; the qword permutation puts them in order.
-    let p = s.avx2._mm256_packus_epi16(x0, x1);
-    bytemuck::cast(s.avx2._mm256_permute4x64_epi64::<0b11_01_10_00>(p))
+    let p = v._mm256_packus_epi16(x0, x1);
+    bytemuck::cast(v._mm256_permute4x64_epi64::<0b11_01_10_00>(p))
 }
 
-/// One output row at cell 4: `out[i] = (base[i] + k * diff[i]) >> 6` with `base = 8 g0 + 32`,
-/// `diff = g1 - g0` (wrapping) and `k = wy / 32`, which is
-/// `(g0 * (8 - k) + g1 * k + 32) >> 6`, the vertical blend `(h0 * (256 - wy) + h1 * wy +
-/// 32768) >> 16` of `h = 32 g` (every value fits 15 bits). `base` and `diff` have at least
-/// `out.len()` rounded up to [`PAD4`] lanes.
+/// One output row of the small-cell path: `out[i] = (ka g0[i] + kb g1[i] + 2^(SH-1)) >> SH`
+/// with `ka = U - k`, `kb = k` (`k = wy U / 256`, `SH = 2 log2 U`), which is the vertical
+/// blend `(h0 (256 - wy) + h1 wy + 32768) >> 16` of `h = (256 / U) g` (see
+/// [`hrow_small`]); every sum is at most `255 U^2 + U^2 / 2 < 2^16`, so `u16` lanes hold it.
+/// `g0` and `g1` have at least `out.len()` rounded up to [`PAD`] lanes: a short row
+/// computes one whole vector and keeps its first `out.len()` bytes.
 #[inline(always)]
-fn blend_row4(arch: Arch, out: &mut [u8], base: &[u16], diff: &[u16], k: u16) {
-    #[inline(always)]
-    fn one(b: u16, d: u16, k: u16) -> u8 {
-        (b.wrapping_add(d.wrapping_mul(k)) >> 6) as u8
-    }
+fn blend_small<const SH: u32>(arch: Arch, out: &mut [u8], g0: &[u16], g1: &[u16], k: u16) {
+    let u = 1u16 << (SH / 2);
+    let (ka, kb, bias) = (u - k, k, 1u16 << (SH - 1));
     match arch {
         #[cfg(target_arch = "x86_64")]
         Arch::V4(s) => s.vectorize(|| {
-            let kv = s.avx512f._mm512_set1_epi16(k as i16);
+            let f = s.avx512f;
+            let kv = (
+                f._mm512_set1_epi16(ka as i16),
+                f._mm512_set1_epi16(kb as i16),
+                f._mm512_set1_epi16(bias as i16),
+            );
             let idx = bytemuck::cast([0u64, 2, 4, 6, 1, 3, 5, 7]);
             let n = out.len();
             let (oc, ot) = out.as_chunks_mut::<64>();
             let ot = !ot.is_empty();
-            let (bc, _) = base.as_chunks::<64>();
-            let (dc, _) = diff.as_chunks::<64>();
-            let m = |b: &[u16; 64], d: &[u16; 64]| mix4_v4(s, kv, idx, b, d);
-            for ((o, b), d) in oc.iter_mut().zip(bc).zip(dc) {
-                *o = m(b, d);
+            let (ac, _) = g0.as_chunks::<64>();
+            let (bc, _) = g1.as_chunks::<64>();
+            let m = |a: &[u16; 64], b: &[u16; 64]| mix_v4::<SH>(s, kv, idx, a, b);
+            for ((o, a), b) in oc.iter_mut().zip(ac).zip(bc) {
+                *o = m(a, b);
             }
             if ot {
                 if n >= 64 {
                     // The last whole vector, overlapping the previous one (same values).
-                    let b = base[n - 64..n].try_into().expect("64 lanes");
-                    let d = diff[n - 64..n].try_into().expect("64 lanes");
+                    let a = g0[n - 64..n].try_into().expect("64 lanes");
+                    let b = g1[n - 64..n].try_into().expect("64 lanes");
                     let o: &mut [u8; 64] = (&mut out[n - 64..]).try_into().expect("64 bytes");
-                    *o = m(b, d);
+                    *o = m(a, b);
                 } else {
-                    let v = m(&bc[0], &dc[0]);
+                    let v = m(&ac[0], &bc[0]);
                     out.copy_from_slice(&v[..n]);
                 }
             }
         }),
         #[cfg(target_arch = "x86_64")]
         Arch::V3(s) => s.vectorize(|| {
-            let kv = s.avx._mm256_set1_epi16(k as i16);
+            let f = s.avx;
+            let kv = (
+                f._mm256_set1_epi16(ka as i16),
+                f._mm256_set1_epi16(kb as i16),
+                f._mm256_set1_epi16(bias as i16),
+            );
             let n = out.len();
             let (oc, ot) = out.as_chunks_mut::<32>();
             let ot = !ot.is_empty();
-            let (bc, _) = base.as_chunks::<32>();
-            let (dc, _) = diff.as_chunks::<32>();
-            let m = |b: &[u16; 32], d: &[u16; 32]| mix4_v3(s, kv, b, d);
-            for ((o, b), d) in oc.iter_mut().zip(bc).zip(dc) {
-                *o = m(b, d);
+            let (ac, _) = g0.as_chunks::<32>();
+            let (bc, _) = g1.as_chunks::<32>();
+            let m = |a: &[u16; 32], b: &[u16; 32]| mix_v3::<SH>(s, kv, a, b);
+            for ((o, a), b) in oc.iter_mut().zip(ac).zip(bc) {
+                *o = m(a, b);
             }
             if ot {
                 if n >= 32 {
                     // The last whole vector, overlapping the previous one (same values).
-                    let b = base[n - 32..n].try_into().expect("32 lanes");
-                    let d = diff[n - 32..n].try_into().expect("32 lanes");
+                    let a = g0[n - 32..n].try_into().expect("32 lanes");
+                    let b = g1[n - 32..n].try_into().expect("32 lanes");
                     let o: &mut [u8; 32] = (&mut out[n - 32..]).try_into().expect("32 bytes");
-                    *o = m(b, d);
+                    *o = m(a, b);
                 } else {
-                    let v = m(&bc[0], &dc[0]);
+                    let v = m(&ac[0], &bc[0]);
                     out.copy_from_slice(&v[..n]);
                 }
             }
         }),
         _ => {
-            for ((o, &b), &d) in out.iter_mut().zip(base).zip(diff) {
-                *o = one(b, d, k);
+            for ((o, &a), &b) in out.iter_mut().zip(g0).zip(g1) {
+                let v = ka
+                    .wrapping_mul(a)
+                    .wrapping_add(kb.wrapping_mul(b))
+                    .wrapping_add(bias);
+                *o = (v >> SH) as u8;
             }
         }
     }
@@ -1038,13 +1345,25 @@ fn blend_row4(arch: Arch, out: &mut [u8], base: &[u16], diff: &[u16], k: u16) {
 /// [`interp_axis`]).
 type Interp = (u32, u32, u32);
 
-/// The cell-4 path of [`degrade_with`] (AVX2 and AVX-512, cells of 4 whole columns: the
-/// image's columns start at a multiple of 4 and number a multiple of 4, domains too). Same
-/// plan, with the sums of [`sum_row4`], the interpolation in units of 1/8 ([`hrow4`],
-/// [`blend_row4`]) and the scratch of the thread.
+/// Whether the small-cell path ([`degrade_small`]) takes cell `c` of an image of width `w`
+/// at world column `ox`, domains of `t`: cells of 2, 4 or 8 whose columns lie in whole
+/// groups of 4 columns and whole cells (so every column run is one whole cell and no group
+/// straddles a domain).
+fn small_cells(c: u64, ox: u64, w: usize, t: u64) -> bool {
+    let a = c.max(4);
+    matches!(c, 2 | 4 | 8)
+        && ox.is_multiple_of(a)
+        && (w as u64).is_multiple_of(a)
+        && t.is_multiple_of(a)
+}
+
+/// The small-cell path of [`degrade_with`] (AVX2 and AVX-512, cells of 2, 4 or 8, see
+/// [`small_cells`]): the same plan, with the sums of [`sum_row4`] (and [`mean_rows2`],
+/// [`mean_rows4`] for whole readable cell rows), the interpolation in units of `1 / 2C`
+/// ([`hrow_small`], [`blend_small`]) and the scratch of the thread.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn degrade4(
+fn degrade_small<const C: usize>(
     arch: Arch,
     img: &mut ImageViewMut<'_>,
     target: &[u8],
@@ -1055,11 +1374,11 @@ fn degrade4(
     ext: &[(usize, usize)],
     fallback: [u8; 4],
 ) {
-    let mut sc = SCRATCH4.with(|s| s.take());
+    let mut sc = SCRATCH.with(|s| s.take());
     let w = img.width() as usize;
     let nx = xs.len();
-    debug_assert_eq!(nx * 4, w);
-    if !needed_values4(arch, img, target, forbidden, ys, xi, need, &mut sc) {
+    debug_assert_eq!(nx * C, w);
+    if !needed_values_small::<C>(arch, img, target, forbidden, ys, xi, need, &mut sc) {
         // A needed cell is empty: the whole pull-push.
         let acc = cell_sums(img, target, forbidden, xs, ys);
         let v = cell_values(&acc, xs, ys, fallback);
@@ -1079,23 +1398,34 @@ fn degrade4(
         };
         *o = (l as u32, r as u32);
     }
-    let Scratch4 {
+    let Scratch {
         vals,
         lr,
+        edges,
+        wa,
+        wb,
+        e,
         gs,
-        base,
-        diff,
         o,
         ..
     } = &mut sc;
-    let lanes = 4 * w + PAD4;
+    edges.clear();
+    for (k, &(l, r)) in lr.iter().enumerate() {
+        if l as usize + 1 != k || r as usize != k + 1 {
+            edges.push(k as u32);
+        }
+    }
+    let (wa, wb) = (slot(wa, 4 * w), slot(wb, 4 * w));
+    hweights::<C>(wa, wb);
+    let e = slot(e, w + 2 * C);
+    let lanes = 4 * w + PAD;
     for g in gs.iter_mut() {
         slot(g, lanes);
     }
-    let (base, diff) = (slot(base, lanes), slot(diff, lanes));
-    let o = slot(o, w + PAD4 / 4);
+    let o = slot(o, w + PAD / 4);
+    // Units of the interpolation: `1 / U`, the weights `wy` are multiples of `256 / U`.
+    let (u, sh) = (2 * C as u32, (2 * C).trailing_zeros());
     let mut keys = [usize::MAX; 2];
-    let mut band_key = (usize::MAX, usize::MAX);
     for (y, (&(j0, j1, wy), &(x0, x1))) in yi.iter().zip(ext).enumerate() {
         if x0 == x1 {
             continue;
@@ -1109,11 +1439,14 @@ fn degrade4(
                 None => {
                     let s = if keys[0] == avoid { 1 } else { 0 };
                     let (a, b) = need[j];
-                    hrow4(
+                    hrow_small::<C>(
                         &mut gs[s],
                         &vals[j * nx..(j + 1) * nx],
                         lr,
-                        (a / 4, (b - 1) / 4),
+                        edges,
+                        (a / C, (b - 1) / C),
+                        (wa, wb),
+                        e,
                     );
                     keys[s] = j;
                     s
@@ -1121,31 +1454,23 @@ fn degrade4(
             };
         }
         let [s0, s1] = ss;
-        if band_key != (j0, j1) {
-            let b0 = need[j0].0.max(need[j1].0);
-            let b1 = need[j0].1.min(need[j1].1);
-            let r = 4 * b0..4 * b1;
-            for (((b, d), &g0), &g1) in base[r.clone()]
-                .iter_mut()
-                .zip(&mut diff[r.clone()])
-                .zip(&gs[s0][r.clone()])
-                .zip(&gs[s1][r])
-            {
-                *b = 8 * g0 + 32;
-                *d = g1.wrapping_sub(g0);
-            }
-            band_key = (j0, j1);
-        }
-        debug_assert_eq!(wy % 32, 0);
-        let k = (wy / 32) as u16;
+        debug_assert_eq!(wy % (256 / u), 0);
+        let k = (wy >> (8 - sh)) as u16;
         let tr = &target[y * w + x0..y * w + x1];
-        let (bs, ds) = (&base[4 * x0..], &diff[4 * x0..]);
+        let (g0, g1) = (&gs[s0][4 * x0..], &gs[s1][4 * x0..]);
         let row = &mut img.pixels_mut(y as u32)[x0..x1];
-        if tr.iter().fold(true, |a, &m| a & (m != 0)) {
-            blend_row4(arch, row.as_flattened_mut(), bs, ds, k);
+        let all = tr.iter().fold(true, |a, &m| a & (m != 0));
+        let out: &mut [u8] = if all {
+            row.as_flattened_mut()
         } else {
-            let o = &mut o[..x1 - x0];
-            blend_row4(arch, bytemuck::cast_slice_mut(o), bs, ds, k);
+            bytemuck::cast_slice_mut(&mut o[..x1 - x0])
+        };
+        match C {
+            2 => blend_small::<4>(arch, out, g0, g1, k),
+            4 => blend_small::<6>(arch, out, g0, g1, k),
+            _ => blend_small::<8>(arch, out, g0, g1, k),
+        }
+        if !all {
             for ((q, &m), &v) in row.iter_mut().zip(tr).zip(o.iter()) {
                 let sel = 0u32.wrapping_sub(u32::from(m != 0));
                 let old = u32::from_ne_bytes(*q);
@@ -1153,7 +1478,7 @@ fn degrade4(
             }
         }
     }
-    SCRATCH4.with(|s| s.replace(sc));
+    SCRATCH.with(|s| s.replace(sc));
 }
 
 /// Scalar reference: the definition (see the module docs), pixel by pixel, with cells found
@@ -1304,19 +1629,14 @@ pub(crate) fn degrade_with(
                 }
             }
             let fallback = opaque(color, img.alpha());
-            let aligned = c == 4 && frame.origin.0 % 4 == 0 && w % 4 == 0 && t % 4 == 0;
-            if aligned && !matches!(arch, Arch::Scalar) {
-                degrade4(
-                    arch,
-                    img,
-                    target,
-                    frame.forbidden,
-                    (&xs, &ys),
-                    (&xi, &yi),
-                    &need,
-                    &ext,
-                    fallback,
-                );
+            if small_cells(c, frame.origin.0, w, t) && !matches!(arch, Arch::Scalar) {
+                let args = ((&xs[..], &ys[..]), (&xi[..], &yi[..]), &need[..], &ext[..]);
+                let (f, (s, i, n, e)) = (frame.forbidden, args);
+                match c {
+                    2 => degrade_small::<2>(arch, img, target, f, s, i, n, e, fallback),
+                    4 => degrade_small::<4>(arch, img, target, f, s, i, n, e, fallback),
+                    _ => degrade_small::<8>(arch, img, target, f, s, i, n, e, fallback),
+                }
                 return;
             }
             let vals = match needed_values(img, target, frame.forbidden, &xs, &ys, &xi, &need) {
@@ -1692,23 +2012,29 @@ mod tests {
             prop_assert!(checked >= 1);
         }
 
-        /// The cell-4 path (columns starting and ending on cell boundaries, domains of a
-        /// multiple of 4): every level equals the reference, speckled masks (partial rows,
-        /// empty cells) included.
+        /// The small-cell path (cells of 2, 4 and 8; columns starting and ending on whole
+        /// groups of 4 columns and whole cells, domains of a multiple of them): every level
+        /// equals the reference, speckled masks (partial rows, empty cells) included.
         #[test]
-        fn cell4_aligned_equals_reference(w4 in 1u32..24, h in 1u32..40, pad in 0usize..9,
-                                          seed in any::<u64>(), tile in 1usize..5,
-                                          ox in 0u64..40, oy in 0u64..100, far in any::<bool>(),
-                                          premul in any::<bool>(), rects in any::<bool>()) {
+        fn small_cells_equal_reference(wk in 1u32..24, h in 1u32..40, pad in 0usize..9,
+                                       seed in any::<u64>(), tile in 1usize..5,
+                                       cell_log in 1u32..4, ox in 0u64..40, oy in 0u64..100,
+                                       far in any::<bool>(), premul in any::<bool>(),
+                                       rects in any::<bool>()) {
             let tile_px = TILES[tile];
+            let cell = 1u32 << cell_log;
+            let a = u64::from(cell.max(4));
+            let w = a as u32 * wk;
+            prop_assume!(u64::from(tile_px) % a == 0);
             let mut rng = Rng::new(seed);
-            let c = case(&mut rng, 4 * w4, h, pad, premul, rects);
+            let c = case(&mut rng, w, h, pad, premul, rects);
             let far = if far { 1u64 << 33 } else { 0 };
-            let origin = (4 * ox + far, oy + far);
-            let want = run(&kernel_ref(4), &c, origin, tile_px, 9, &key());
+            let origin = (a * ox + far, oy + far);
+            prop_assert!(small_cells(u64::from(cell), origin.0, w as usize, u64::from(tile_px)));
+            let want = run(&kernel_ref(cell), &c, origin, tile_px, 9, &key());
             for arch in crate::simd::levels() {
-                let got = run(&kernel_with(arch, 4), &c, origin, tile_px, 9, &key());
-                prop_assert_eq!(&got, &want, "tile {}", tile_px);
+                let got = run(&kernel_with(arch, cell), &c, origin, tile_px, 9, &key());
+                prop_assert_eq!(&got, &want, "cell {} tile {}", cell, tile_px);
             }
         }
 
