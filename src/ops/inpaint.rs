@@ -22,14 +22,16 @@
 //!   or 1 (level 0's are, and `min(ws, 1)` keeps them so), so `ws` is a count 0..=4 and
 //!   the fast path takes `w' / ws = 1 / ws` from selects instead of a division (same bits:
 //!   `1 / 3` rounds once either way). The level-0 pull sums integers (exact in any order):
-//!   at AVX-512 one pass per pair of rows, 16 pixels at a time (forbidden pixels zeroed by
-//!   a lane mask, rows added in 16-bit lanes, the pixels of each pair gathered by a 64-bit
-//!   permute); elsewhere the readable pixels are widened to `f32` row sums first. The
-//!   horizontal step of every pull gathers the even and odd cells with 128-bit lane
-//!   shuffles, and the interior of the horizontal bilinear step interleaves its two
-//!   outputs with lane permutes, at AVX-512 and AVX2 (the loop vectoriser transposes the
-//!   interleaved `[f32; 4]` cells to planar and back instead). These kernels use pulp's
-//!   safe intrinsic wrappers, inside the dispatched code.
+//!   at AVX-512 and AVX2 one pass per pair of rows, 16 (8) pixels at a time (forbidden
+//!   pixels zeroed by a lane mask, rows added in 16-bit lanes, the pixels of each pair
+//!   gathered by a 64-bit permute or unpack); elsewhere the readable pixels are widened to
+//!   `f32` row sums first. The coarser pulls add the two rows and the pairs in registers at
+//!   those levels. The horizontal step of every pull gathers the even and odd cells with
+//!   128-bit lane shuffles, and the interior of the horizontal bilinear step interleaves
+//!   its two outputs with lane permutes, at AVX-512 and AVX2 (the loop vectoriser
+//!   transposes the interleaved `[f32; 4]` cells to planar and back instead); at AVX2 the
+//!   push's blend broadcasts each cell's `1 - w` by a lane permute for the same reason.
+//!   These kernels use pulp's safe intrinsic wrappers, inside the dispatched code.
 //! * **Only what the target needs.** The pull is complete (every readable pixel counts at
 //!   the top, so no exact shortcut exists there), but the push computes each level only
 //!   inside the bounding box that the finer level's bilinear taps reach from the target's
@@ -517,10 +519,12 @@ fn pull0_fast(
         }
         let pr = &mut p[j * cw..(j + 1) * cw];
         cell_scales(vw, &mut wt[j * cw..(j + 1) * cw], sc);
-        // Pixels `[0, d)` by the AVX-512 kernel, the rest below.
+        // Pixels `[0, d)` by the AVX-512 or AVX2 kernel, the rest below.
         let d = match arch {
             #[cfg(target_arch = "x86_64")]
             Arch::V4(s) if two => pull0_pair_v4(s, (a, fa), (b, fb), sc, pr),
+            #[cfg(target_arch = "x86_64")]
+            Arch::V3(s) if two => pull0_pair_v3(s, (a, fa), (b, fb), sc, pr),
             _ => 0,
         };
         readable_row(&a[d..], &fa[d..], &mut ma[d..]);
@@ -618,6 +622,83 @@ fn pull0_pair_v4(
     done
 }
 
+/// Level 1 cells `out[i]` of a pair of full rows `a`, `b` (masks `fa`, `fb`) at AVX2, 8
+/// pixels (4 cells) at a time: [`pull0_pair_v4`]'s pass in 256-bit vectors. The forbidden
+/// pixels are zeroed whole (their mask bytes widened to 32-bit lanes and compared with 0,
+/// then and-ed with the pixels, so they never enter a sum), the pixels widened to 16 bits
+/// by unpacking with zero (pixels `[0, 1 | 4, 5]` and `[2, 3 | 6, 7]`, the unpacks staying
+/// in their 128-bit lanes), the rows added, the even and odd pixels of each pair gathered
+/// by 64-bit unpacks and added (cells `[0, 1 | 2, 3]`; integers: exact, so equal to the
+/// reference's order), then widened, converted and scaled by `sc`. Returns the number of
+/// pixels done (a multiple of 8).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn pull0_pair_v3(
+    s: pulp::x86::V3,
+    (a, fa): (&[[u8; 4]], &[u8]),
+    (b, fb): (&[[u8; 4]], &[u8]),
+    sc: &[f32],
+    out: &mut [[f32; 4]],
+) -> usize {
+    use core::arch::x86_64::{__m128, __m128i, __m256, __m256i};
+    let (x, x2) = (s.avx, s.avx2);
+    let lo_idx: __m256i = bytemuck::cast([0i32, 0, 0, 0, 1, 1, 1, 1]);
+    let hi_idx: __m256i = bytemuck::cast([2i32, 2, 2, 2, 3, 3, 3, 3]);
+    let zero: __m256i = bytemuck::cast([0u8; 32]);
+    // The pixels `p` with those whose mask byte is nonzero zeroed.
+    let readable = |p: &[[u8; 4]; 8], f: &[u8; 8]| -> __m256i {
+        let m: __m128i = bytemuck::cast([u64::from_ne_bytes(*f), 0]);
+        let keep = x2._mm256_cmpeq_epi32(x2._mm256_cvtepu8_epi32(m), zero);
+        x2._mm256_and_si256(keep, bytemuck::cast(*p))
+    };
+    let (ac, _) = a.as_chunks::<8>();
+    let (fac, _) = fa.as_chunks::<8>();
+    let (bc, _) = b.as_chunks::<8>();
+    let (fbc, _) = fb.as_chunks::<8>();
+    let (kc, _) = sc.as_chunks::<4>();
+    let (oc, _) = out.as_chunks_mut::<4>();
+    let mut done = 0;
+    for (((((a, fa), b), fb), k), o) in ac
+        .iter()
+        .zip(fac)
+        .zip(bc)
+        .zip(fbc)
+        .zip(kc)
+        .zip(oc.iter_mut())
+    {
+        let pa = readable(a, fa);
+        let pb = readable(b, fb);
+        let lo = x2._mm256_add_epi16(
+            x2._mm256_unpacklo_epi8(pa, zero),
+            x2._mm256_unpacklo_epi8(pb, zero),
+        );
+        let hi = x2._mm256_add_epi16(
+            x2._mm256_unpackhi_epi8(pa, zero),
+            x2._mm256_unpackhi_epi8(pb, zero),
+        );
+        let c = x2._mm256_add_epi16(
+            x2._mm256_unpacklo_epi64(lo, hi),
+            x2._mm256_unpackhi_epi64(lo, hi),
+        );
+        let c0 = x2._mm256_cvtepu16_epi32(x._mm256_castsi256_si128(c));
+        let c1 = x2._mm256_cvtepu16_epi32(x2._mm256_extracti128_si256::<1>(c));
+        let k = x._mm256_castps128_ps256(bytemuck::cast::<_, __m128>(*k));
+        let p: [__m256; 2] = [
+            x._mm256_mul_ps(
+                x._mm256_cvtepi32_ps(c0),
+                x2._mm256_permutevar8x32_ps(k, lo_idx),
+            ),
+            x._mm256_mul_ps(
+                x._mm256_cvtepi32_ps(c1),
+                x2._mm256_permutevar8x32_ps(k, hi_idx),
+            ),
+        ];
+        *o = bytemuck::cast(p);
+        done += 8;
+    }
+    done
+}
+
 /// Cells `out[i]` of the next coarser level from two full rows `a`, `b` of a level at
 /// AVX-512, 4 cells at a time: the vertical sums `a + b`, then [`pair_scale`]'s step, in
 /// registers. Returns the number of fine cells done (a multiple of 8).
@@ -654,6 +735,51 @@ fn pull_pair_v4(
     done
 }
 
+/// Cells `out[i]` of the next coarser level from two full rows `a`, `b` of a level at
+/// AVX2, 4 cells at a time: the vertical sums `a + b`, the even and odd cells gathered by
+/// 128-bit lane permutes and added, then scaled by `sc` ([`pair_scale`]'s step), in
+/// registers and in the reference's order. Returns the number of fine cells done (a
+/// multiple of 8).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn pull_pair_v3(
+    s: pulp::x86::V3,
+    a: &[[f32; 4]],
+    b: &[[f32; 4]],
+    sc: &[f32],
+    out: &mut [[f32; 4]],
+) -> usize {
+    use core::arch::x86_64::{__m128, __m256, __m256i};
+    let (x, x2) = (s.avx, s.avx2);
+    let lo_idx: __m256i = bytemuck::cast([0i32, 0, 0, 0, 1, 1, 1, 1]);
+    let hi_idx: __m256i = bytemuck::cast([2i32, 2, 2, 2, 3, 3, 3, 3]);
+    let (ac, _) = a.as_chunks::<8>();
+    let (bc, _) = b.as_chunks::<8>();
+    let (kc, _) = sc.as_chunks::<4>();
+    let (oc, _) = out.as_chunks_mut::<4>();
+    let mut done = 0;
+    for (((o, a), b), k) in oc.iter_mut().zip(ac).zip(bc).zip(kc) {
+        let a: &[[[f32; 4]; 2]; 4] = bytemuck::cast_ref(a);
+        let b: &[[[f32; 4]; 2]; 4] = bytemuck::cast_ref(b);
+        let v: [__m256; 4] =
+            std::array::from_fn(|i| x._mm256_add_ps(bytemuck::cast(a[i]), bytemuck::cast(b[i])));
+        let pair = |v0: __m256, v1: __m256| {
+            x._mm256_add_ps(
+                x._mm256_permute2f128_ps::<0x20>(v0, v1),
+                x._mm256_permute2f128_ps::<0x31>(v0, v1),
+            )
+        };
+        let k = x._mm256_castps128_ps256(bytemuck::cast::<_, __m128>(*k));
+        let r: [__m256; 2] = [
+            x._mm256_mul_ps(pair(v[0], v[1]), x2._mm256_permutevar8x32_ps(k, lo_idx)),
+            x._mm256_mul_ps(pair(v[2], v[3]), x2._mm256_permutevar8x32_ps(k, hi_idx)),
+        ];
+        *o = bytemuck::cast(r);
+        done += 8;
+    }
+    done
+}
+
 /// The next coarser level (fast path): vertical pair sums over whole rows, then
 /// horizontal pairs, in the reference's order.
 #[inline(always)]
@@ -675,7 +801,7 @@ fn pull_fast(
         let aw = &fwt[2 * j * fw..(2 * j + 1) * fw];
         let two = 2 * j + 1 < fh;
         let pr = &mut p[j * cw..(j + 1) * cw];
-        // Fine cells `[0, d)` by the AVX-512 kernel, the rest through `vs`.
+        // Fine cells `[0, d)` by the AVX-512 or AVX2 kernel, the rest through `vs`.
         let mut d = 0;
         if two {
             let b = &fp[(2 * j + 1) * fw..(2 * j + 2) * fw];
@@ -685,8 +811,10 @@ fn pull_fast(
             }
             cell_scales(vw, &mut wt[j * cw..(j + 1) * cw], sc);
             #[cfg(target_arch = "x86_64")]
-            if let Arch::V4(s) = arch {
-                d = pull_pair_v4(s, a, b, sc, pr);
+            match arch {
+                Arch::V4(s) => d = pull_pair_v4(s, a, b, sc, pr),
+                Arch::V3(s) => d = pull_pair_v3(s, a, b, sc, pr),
+                _ => {}
             }
             for ((o, x), y) in vs[d..]
                 .as_flattened_mut()
@@ -839,6 +967,57 @@ fn col_lerp(
     }
 }
 
+/// `o[i] = blend(p[i], w[i], u[i])` for every `i < o.len()` (the other slices at least as
+/// long): a row of a push level. At AVX2 four cells at a time, `1 - w` per cell broadcast
+/// to its four channels by lane permutes (the loop vectoriser transposes the interleaved
+/// cells to planar and back instead); the same products and sums, no FMA.
+#[inline(always)]
+fn blend_row(arch: Arch, p: &[[f32; 4]], w: &[f32], u: &[[f32; 4]], o: &mut [[f32; 4]]) {
+    let n = o.len();
+    let (p, w, u) = (&p[..n], &w[..n], &u[..n]);
+    let done = match arch {
+        #[cfg(target_arch = "x86_64")]
+        Arch::V3(s) => {
+            use core::arch::x86_64::{__m128, __m256, __m256i};
+            let (x, x2) = (s.avx, s.avx2);
+            let one: __m128 = bytemuck::cast([1.0f32; 4]);
+            let lo_idx: __m256i = bytemuck::cast([0i32, 0, 0, 0, 1, 1, 1, 1]);
+            let hi_idx: __m256i = bytemuck::cast([2i32, 2, 2, 2, 3, 3, 3, 3]);
+            let (pc, _) = p.as_chunks::<4>();
+            let (wc, _) = w.as_chunks::<4>();
+            let (uc, _) = u.as_chunks::<4>();
+            let (oc, _) = o.as_chunks_mut::<4>();
+            for (((o, p), w), u) in oc.iter_mut().zip(pc).zip(wc).zip(uc) {
+                let k = x._mm256_castps128_ps256(s.sse._mm_sub_ps(one, bytemuck::cast(*w)));
+                let p: &[[[f32; 4]; 2]; 2] = bytemuck::cast_ref(p);
+                let u: &[[[f32; 4]; 2]; 2] = bytemuck::cast_ref(u);
+                let r: [__m256; 2] = [
+                    x._mm256_add_ps(
+                        bytemuck::cast(p[0]),
+                        x._mm256_mul_ps(
+                            x2._mm256_permutevar8x32_ps(k, lo_idx),
+                            bytemuck::cast(u[0]),
+                        ),
+                    ),
+                    x._mm256_add_ps(
+                        bytemuck::cast(p[1]),
+                        x._mm256_mul_ps(
+                            x2._mm256_permutevar8x32_ps(k, hi_idx),
+                            bytemuck::cast(u[1]),
+                        ),
+                    ),
+                ];
+                *o = bytemuck::cast(r);
+            }
+            n / 4 * 4
+        }
+        _ => 0,
+    };
+    for i in done..n {
+        o[i] = blend(p[i], w[i], u[i]);
+    }
+}
+
 /// The pull-push pyramid of the fast path, in `s`: the full pull, then the push down to
 /// level 1 inside the boxes that level 0's bilinear taps reach from `bbox`. Afterwards
 /// `s.up` holds level 1's final colours over `s.rects[0]`. Returns `false` when no pixel
@@ -917,9 +1096,7 @@ fn pyramid(arch: Arch, s: &mut Scratch, img: &ImageViewMut<'_>, forb: &[u8], bbo
             let o = &mut cur[(y - rect.y0) * rect.w()..(y - rect.y0 + 1) * rect.w()];
             let pr = &p[y * lw + rect.x0..y * lw + rect.x1];
             let wr = &wt[y * lw + rect.x0..y * lw + rect.x1];
-            for (((o, p), w), u) in o.iter_mut().zip(pr).zip(wr).zip(uu.iter()) {
-                *o = blend(*p, *w, *u);
-            }
+            blend_row(arch, pr, wr, uu, o);
         }
         std::mem::swap(&mut s.up, &mut s.cur);
     }
