@@ -28,9 +28,12 @@
 //!
 //! # Fast path
 //!
-//! [`texture_with`] finds the ring with separable prefix counts (rows, then columns) instead
-//! of scanning every 9x9 window, hashes each lattice point once per row instead of four
-//! times per pixel, and runs the per-pixel hash and the tint over whole rows of `u32`/`i32`
+//! [`texture_with`] runs wholly at the CPU level the dispatcher picks. It finds the ring by
+//! byte dilation (a row's forbidden flags ORed over 9 shifts, then over 9 rows) instead of
+//! scanning every 9x9 window, sums the ring's weights and colours as masked `u32` lanes
+//! ([`tints`]), hashes each lattice point once per row (the second lattice row only when
+//! its weight is not 0) and spreads each octave over its pixels interval by interval
+//! ([`Noise::row`]), and runs the per-pixel hash and the tint over whole rows of `u32`/`i32`
 //! lanes. All integer, so it equals [`texture_ref`] exactly.
 
 use std::collections::BTreeMap;
@@ -162,37 +165,63 @@ impl Noise {
     }
 
     /// The noise of `out.len()` pixels of world row `wy` from world column `ox`, equal to
-    /// [`Noise::at`]: each lattice point hashed once (`la`, `lb` are scratch).
+    /// [`Noise::at`]: each lattice point hashed once (and the second lattice row only when
+    /// its weight is not 0), each octave spread over its pixels interval by interval (a
+    /// fixed 8 or 2 pixels per interval), then one flat sum: no per-pixel index arithmetic.
     #[inline(always)]
-    fn row(&self, ox: u64, wy: u64, out: &mut [i32], la: &mut Vec<i32>, lb: &mut Vec<i32>) {
+    fn row(&self, ox: u64, wy: u64, out: &mut [i32], b: &mut NoiseBufs) {
         let w = out.len() as u64;
         let (ay, fy) = ((wy >> 3) as u32, (wy & 7) as i32);
         let (by, gy) = ((wy >> 1) as u32, (wy & 1) as i32);
         let (ka, kb) = (ox >> 3, ox >> 1);
-        la.clear();
-        for k in ka..=((ox + w - 1) >> 3) + 1 {
-            let k = k as u32;
-            la.push(self.val(0, k, ay) * (8 - fy) + self.val(0, k, ay.wrapping_add(1)) * fy);
+        // Lattice points `ka ..` and `kb ..` up to one past the last pixel's interval.
+        let na = (((ox + w - 1) >> 3) + 2 - ka) as usize;
+        let nb = (((ox + w - 1) >> 1) + 2 - kb) as usize;
+        let lattice = |v: &mut Vec<i32>, o: usize, k0: u64, n: usize, y: u32, f: i32, u: i32| {
+            v.clear();
+            v.extend((0..n as u64).map(|i| self.val(o, (k0 + i) as u32, y) * (u - f)));
+            if f != 0 {
+                let y1 = y.wrapping_add(1);
+                for (i, q) in v.iter_mut().enumerate() {
+                    *q += self.val(o, (k0 + i as u64) as u32, y1) * f;
+                }
+            }
+        };
+        lattice(&mut b.la, 0, ka, na, ay, fy, 8);
+        lattice(&mut b.lb, 1, kb, nb, by, gy, 2);
+        // Per pixel from world column `8 ka` (`2 kb`): the horizontal interpolation.
+        b.ea.clear();
+        b.ea.resize(8 * (na - 1), 0);
+        for (o, l) in b.ea.as_chunks_mut::<8>().0.iter_mut().zip(b.la.windows(2)) {
+            for (fx, o) in o.iter_mut().enumerate() {
+                *o = l[0] * (8 - fx as i32) + l[1] * fx as i32;
+            }
         }
-        lb.clear();
-        for k in kb..=((ox + w - 1) >> 1) + 1 {
-            let k = k as u32;
-            lb.push(self.val(1, k, by) * (2 - gy) + self.val(1, k, by.wrapping_add(1)) * gy);
+        b.eb.clear();
+        b.eb.resize(2 * (nb - 1), 0);
+        for (o, l) in b.eb.as_chunks_mut::<2>().0.iter_mut().zip(b.lb.windows(2)) {
+            *o = [2 * l[0], l[0] + l[1]];
         }
         let (s4, s5, y32) = (self.s[4], self.s[5], wy as u32);
         let x0 = ox as u32;
-        for (x, o) in out.iter_mut().enumerate() {
+        let ea = &b.ea[(ox - 8 * ka) as usize..];
+        let eb = &b.eb[(ox - 2 * kb) as usize..];
+        for (x, ((o, &a), &bv)) in out.iter_mut().zip(ea).zip(eb).enumerate() {
             let wx = x0.wrapping_add(x as u32);
-            *o = 32 * (2 * (mix(mix(wx ^ s4) ^ y32 ^ s5) >> 24) as i32 - 255);
-        }
-        for (x, o) in out.iter_mut().enumerate() {
-            let wx = ox + x as u64;
-            let (i, fx) = (((wx >> 3) - ka) as usize, (wx & 7) as i32);
-            let (j, gx) = (((wx >> 1) - kb) as usize, (wx & 1) as i32);
-            *o +=
-                3 * (la[i] * (8 - fx) + la[i + 1] * fx) + 24 * (lb[j] * (2 - gx) + lb[j + 1] * gx);
+            let c = 32 * (2 * (mix(mix(wx ^ s4) ^ y32 ^ s5) >> 24) as i32 - 255);
+            *o = c + 3 * a + 24 * bv;
         }
     }
+}
+
+/// The scratch of [`Noise::row`]: the lattice values of a row (vertically interpolated) and
+/// their horizontal interpolation per pixel, for the 8- and 2-pixel octaves.
+#[derive(Default)]
+struct NoiseBufs {
+    la: Vec<i32>,
+    lb: Vec<i32>,
+    ea: Vec<i32>,
+    eb: Vec<i32>,
 }
 
 /// Scalar reference: the definition, pixel by pixel (the ring by scanning each pixel's 9x9
@@ -250,52 +279,137 @@ pub(crate) fn texture_ref(
     }
 }
 
-/// The tint of every domain of the image (row-major over the domain runs), ring by prefix
-/// counts.
-fn tints(img: &ImageViewMut<'_>, frame: &OpFrame<'_>, color: [u8; 3]) -> Vec<Tint> {
+/// The buffers of [`tints`] (reused across the domains of a call).
+#[derive(Default)]
+struct TintBufs {
+    /// One row of forbidden flags (`0xff` / 0), padded with [`RING_PX`] zeros each side.
+    pad: Vec<u8>,
+    /// Per pixel of the domain: a forbidden pixel within `RING_PX` columns in its row.
+    near_h: Vec<u8>,
+    /// Per pixel of the domain: a ring pixel (`0xff` / 0).
+    ring: Vec<u8>,
+}
+
+/// The straight-colour weights of a ring pixel `p` (see [`Tint::of`]): `X_k` per channel
+/// and the alpha.
+#[inline(always)]
+fn ring_terms(p: [u8; 4], premul: bool) -> ([u32; 3], u32) {
+    let a = u32::from(p[3]);
+    let f = if premul { 255 } else { a };
+    ([0, 1, 2].map(|k| f * u32::from(p[k])), a)
+}
+
+/// The tint of every domain of the image (row-major over the domain runs), with the same
+/// statistics as [`Tint::of`] (its definition):
+///
+/// * **Ring** by byte dilation: a row's forbidden flags (`0xff`) ORed over the
+///   `2 RING_PX + 1` shifts of the padded row, then those rows ORed over the
+///   `2 RING_PX + 1` rows around each row (clipped to the domain), then ANDed with "not
+///   forbidden": flat byte loops the vectoriser makes 64 bytes wide.
+/// * **Sums** of the ring pixels' weights and straight colours as masked `u32` lanes, chunks
+///   of 1024 pixels (at most `1024 * 255 * 255` per lane) added into `u64`; then a second
+///   pass for the mean absolute deviation from the rounded mean.
+///
+/// Inlined into [`texture_with`]'s `with_simd`, so compiled at its CPU level.
+#[inline(always)]
+fn tints(
+    img: &ImageViewMut<'_>,
+    frame: &OpFrame<'_>,
+    color: [u8; 3],
+    b: &mut TintBufs,
+) -> Vec<Tint> {
+    const CHUNK: usize = 1024;
     let (w, h) = (img.width() as usize, img.height() as usize);
     let t = u64::from(frame.tile_px.max(1));
     let xs = segments(frame.origin.0, w, t, t);
     let ys = segments(frame.origin.1, h, t, t);
+    let premul = img.alpha() == AlphaMode::Premultiplied;
+    let r = RING_PX;
     let mut out = Vec::with_capacity(xs.len() * ys.len());
-    let mut hrow = Vec::new();
-    let mut near_h = Vec::new();
-    let mut cols = Vec::new();
     for ys in &ys {
         for xs in &xs {
             let (rw, rh) = (xs.end - xs.start, ys.end - ys.start);
-            // near_h[r * rw + i]: a forbidden pixel within RING_PX in the same row of the rect.
-            near_h.clear();
-            for y in ys.start..ys.end {
-                let f = &frame.forbidden[y * w + xs.start..y * w + xs.end];
-                hrow.clear();
-                hrow.push(0u32);
-                for &b in f {
-                    hrow.push(hrow.last().copied().unwrap_or(0) + u32::from(b != 0));
+            let forb = |k: usize| {
+                let y = ys.start + k;
+                &frame.forbidden[y * w + xs.start..y * w + xs.end]
+            };
+            let px = |k: usize| &img.pixels((ys.start + k) as u32)[xs.start..xs.end];
+            if b.pad.len() < rw + 2 * r {
+                b.pad.resize(rw + 2 * r, 0);
+            }
+            let pad = &mut b.pad[..rw + 2 * r];
+            pad.fill(0);
+            if b.near_h.len() < rw * rh {
+                b.near_h.resize(rw * rh, 0);
+                b.ring.resize(rw * rh, 0);
+            }
+            let near_h = &mut b.near_h[..rw * rh];
+            let ring = &mut b.ring[..rw * rh];
+            for (k, o) in near_h.chunks_exact_mut(rw).enumerate() {
+                for (p, &f) in pad[r..r + rw].iter_mut().zip(forb(k)) {
+                    *p = u8::from(f != 0).wrapping_neg();
                 }
-                for i in 0..rw {
-                    let (a, b) = (i.saturating_sub(RING_PX), (i + RING_PX + 1).min(rw));
-                    near_h.push(u32::from(hrow[b] > hrow[a]));
+                o.copy_from_slice(&pad[..rw]);
+                for d in 1..=2 * r {
+                    for (o, &p) in o.iter_mut().zip(&pad[d..]) {
+                        *o |= p;
+                    }
                 }
             }
-            // cols[r * rw + i]: prefix over rows of near_h.
-            cols.clear();
-            cols.resize((rh + 1) * rw, 0u32);
-            for r in 0..rh {
-                for i in 0..rw {
-                    cols[(r + 1) * rw + i] = cols[r * rw + i] + near_h[r * rw + i];
+            let (mut sw, mut sx) = (0u64, [0u64; 3]);
+            for (k, o) in ring.chunks_exact_mut(rw).enumerate() {
+                let (a, e) = (k.saturating_sub(r), (k + r + 1).min(rh));
+                o.copy_from_slice(&near_h[a * rw..(a + 1) * rw]);
+                for q in a + 1..e {
+                    for (o, &p) in o.iter_mut().zip(&near_h[q * rw..(q + 1) * rw]) {
+                        *o |= p;
+                    }
+                }
+                for (o, &f) in o.iter_mut().zip(forb(k)) {
+                    *o &= u8::from(f == 0).wrapping_neg();
+                }
+                for (m, p) in o.chunks(CHUNK).zip(px(k).chunks(CHUNK)) {
+                    let (mut cw, mut cx) = (0u32, [0u32; 3]);
+                    for (&m, &p) in m.iter().zip(p) {
+                        let m = u32::from(m & 1);
+                        let (x, a) = ring_terms(p, premul);
+                        cw += a * m;
+                        for (c, &x) in cx.iter_mut().zip(&x) {
+                            *c += x * m;
+                        }
+                    }
+                    sw += u64::from(cw);
+                    for (s, &c) in sx.iter_mut().zip(&cx) {
+                        *s += u64::from(c);
+                    }
                 }
             }
-            let ring = (0..rh).flat_map(|r| {
-                let (a, b) = (r.saturating_sub(RING_PX), (r + RING_PX + 1).min(rh));
-                let (cols, img) = (&cols, &*img);
-                (0..rw).filter_map(move |i| {
-                    let (x, y) = (xs.start + i, ys.start + r);
-                    (frame.forbidden[y * w + x] == 0 && cols[b * rw + i] > cols[a * rw + i])
-                        .then(|| img.pixels(y as u32)[x])
-                })
+            if sw == 0 {
+                out.push(Tint::fallback(color));
+                continue;
+            }
+            let mean = sx.map(|v| ((v + sw / 2) / sw).min(255));
+            let mean32 = mean.map(|m| m as u32);
+            let mut sd = [0u64; 3];
+            for (k, o) in ring.chunks_exact(rw).enumerate() {
+                for (m, p) in o.chunks(CHUNK).zip(px(k).chunks(CHUNK)) {
+                    let mut cd = [0u32; 3];
+                    for (&m, &p) in m.iter().zip(p) {
+                        let m = u32::from(m & 1);
+                        let (x, a) = ring_terms(p, premul);
+                        for ((c, &x), &mu) in cd.iter_mut().zip(&x).zip(&mean32) {
+                            *c += x.abs_diff(a * mu) * m;
+                        }
+                    }
+                    for (s, &c) in sd.iter_mut().zip(&cd) {
+                        *s += u64::from(c);
+                    }
+                }
+            }
+            out.push(Tint {
+                mean: mean.map(|m| m as i32),
+                spread: sd.map(|v| (((v + sw / 2) / sw) as i32).clamp(SPREAD_MIN, SPREAD_MAX)),
             });
-            out.push(Tint::of(ring, img.alpha(), color));
         }
     }
     out
@@ -313,7 +427,7 @@ pub(crate) fn texture_with(
         img: &'a mut ImageViewMut<'b>,
         target: &'a [u8],
         frame: &'a OpFrame<'c>,
-        tints: Vec<Tint>,
+        color: [u8; 3],
     }
     impl WithSimd for Run<'_, '_, '_> {
         type Output = ();
@@ -323,28 +437,23 @@ pub(crate) fn texture_with(
                 img,
                 target,
                 frame,
-                tints,
+                color,
             } = self;
+            let tints = tints(img, frame, color, &mut TintBufs::default());
             let (w, h) = (img.width() as usize, img.height() as usize);
             let t = u64::from(frame.tile_px.max(1));
             let xs = segments(frame.origin.0, w, t, t);
             let ys = segments(frame.origin.1, h, t, t);
             let noise = Noise::new(frame);
             let nx = xs.len();
-            let (mut n, mut la, mut lb) = (vec![0i32; w], Vec::new(), Vec::new());
+            let (mut n, mut nb) = (vec![0i32; w], NoiseBufs::default());
             for (j, ys) in ys.iter().enumerate() {
                 for y in ys.start..ys.end {
                     let tr = &target[y * w..(y + 1) * w];
                     if tr.iter().all(|&m| m == 0) {
                         continue;
                     }
-                    noise.row(
-                        frame.origin.0,
-                        frame.origin.1 + y as u64,
-                        &mut n,
-                        &mut la,
-                        &mut lb,
-                    );
+                    noise.row(frame.origin.0, frame.origin.1 + y as u64, &mut n, &mut nb);
                     let row = img.pixels_mut(y as u32);
                     for (i, xs) in xs.iter().enumerate() {
                         let tint = tints[j * nx + i];
@@ -363,12 +472,11 @@ pub(crate) fn texture_with(
             }
         }
     }
-    let tints = tints(img, frame, color);
     arch.dispatch(Run {
         img,
         target,
         frame,
-        tints,
+        color,
     });
 }
 
