@@ -968,8 +968,8 @@ fn col_lerp(
 }
 
 /// `o[i] = blend(p[i], w[i], u[i])` for every `i < o.len()` (the other slices at least as
-/// long): a row of a push level. At AVX2 four cells at a time, `1 - w` per cell broadcast
-/// to its four channels by lane permutes (the loop vectoriser transposes the interleaved
+/// long): a row of a push level. At AVX2 and AVX-512 four cells at a time, `1 - w` per cell
+/// broadcast to its four channels by lane permutes (the loop vectoriser transposes the interleaved
 /// cells to planar and back instead); the same products and sums, no FMA.
 #[inline(always)]
 fn blend_row(arch: Arch, p: &[[f32; 4]], w: &[f32], u: &[[f32; 4]], o: &mut [[f32; 4]]) {
@@ -1007,6 +1007,25 @@ fn blend_row(arch: Arch, p: &[[f32; 4]], w: &[f32], u: &[[f32; 4]], o: &mut [[f3
                         ),
                     ),
                 ];
+                *o = bytemuck::cast(r);
+            }
+            n / 4 * 4
+        }
+        #[cfg(target_arch = "x86_64")]
+        Arch::V4(s) => {
+            use core::arch::x86_64::{__m128, __m512, __m512i};
+            let f = s.avx512f;
+            let one: __m128 = bytemuck::cast([1.0f32; 4]);
+            let idx: __m512i = bytemuck::cast([0i32, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+            let (pc, _) = p.as_chunks::<4>();
+            let (wc, _) = w.as_chunks::<4>();
+            let (uc, _) = u.as_chunks::<4>();
+            let (oc, _) = o.as_chunks_mut::<4>();
+            for (((o, p), w), u) in oc.iter_mut().zip(pc).zip(wc).zip(uc) {
+                let k = f._mm512_castps128_ps512(s.sse._mm_sub_ps(one, bytemuck::cast(*w)));
+                let k = f._mm512_permutexvar_ps(idx, k);
+                let r: __m512 =
+                    f._mm512_add_ps(bytemuck::cast(*p), f._mm512_mul_ps(k, bytemuck::cast(*u)));
                 *o = bytemuck::cast(r);
             }
             n / 4 * 4
