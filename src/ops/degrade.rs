@@ -704,7 +704,6 @@ const PAD: usize = 64;
 /// `pmaddubsw` per 4 (AVX-512) or 2 (AVX2) cells.
 #[inline(always)]
 fn sum_row4(arch: Arch, acc: &mut [u16], px: &[u8]) {
-    const T: [u8; 16] = [0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15];
     #[inline(always)]
     fn tail(acc: &mut [u16], px: &[u8]) {
         for (a, p) in acc
@@ -722,7 +721,7 @@ fn sum_row4(arch: Arch, acc: &mut [u16], px: &[u8]) {
     match arch {
         #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
         Arch::V4(s) => s.vectorize(|| {
-            let shuf = bytemuck::cast([T; 4]);
+            let shuf = bytemuck::cast([SHUF4; 4]);
             let ones = bytemuck::cast([1u8; 64]);
             let (ac, at) = acc.as_chunks_mut::<32>();
             let (pc, pt) = px.as_chunks::<64>();
@@ -735,7 +734,7 @@ fn sum_row4(arch: Arch, acc: &mut [u16], px: &[u8]) {
         }),
         #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
         Arch::V3(s) => s.vectorize(|| {
-            let shuf = bytemuck::cast([T; 2]);
+            let shuf = bytemuck::cast([SHUF4; 2]);
             let ones = bytemuck::cast([1u8; 32]);
             let (ac, at) = acc.as_chunks_mut::<16>();
             let (pc, pt) = px.as_chunks::<32>();
@@ -768,11 +767,10 @@ fn mean_rows4(arch: Arch, out: &mut [[u8; 4]], rows: [&[u8]; 4]) {
             *o = s.map(|s| (s >> 4) as u8);
         }
     }
-    const T: [u8; 16] = [0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15];
     match arch {
         #[cfg(target_arch = "x86_64")]
         Arch::V4(s) => s.vectorize(|| {
-            let shuf = bytemuck::cast([T; 4]);
+            let shuf = bytemuck::cast([SHUF4; 4]);
             let ones = bytemuck::cast([1u8; 64]);
             let ones16 = bytemuck::cast([1u16; 32]);
             let eight = bytemuck::cast([8u32; 16]);
@@ -802,7 +800,7 @@ fn mean_rows4(arch: Arch, out: &mut [[u8; 4]], rows: [&[u8]; 4]) {
         }),
         #[cfg(target_arch = "x86_64")]
         Arch::V3(s) => s.vectorize(|| {
-            let shuf = bytemuck::cast([T; 2]);
+            let shuf = bytemuck::cast([SHUF4; 2]);
             let ones = bytemuck::cast([1u8; 32]);
             let ones16 = bytemuck::cast([1u16; 16]);
             let eight = bytemuck::cast([8u32; 8]);

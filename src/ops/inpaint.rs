@@ -29,8 +29,9 @@
 //!   those levels. The horizontal step of every pull gathers the even and odd cells with
 //!   128-bit lane shuffles, and the interior of the horizontal bilinear step interleaves
 //!   its two outputs with lane permutes, at AVX-512 and AVX2 (the loop vectoriser
-//!   transposes the interleaved `[f32; 4]` cells to planar and back instead); at AVX2 the
-//!   push's blend broadcasts each cell's `1 - w` by a lane permute for the same reason.
+//!   transposes the interleaved `[f32; 4]` cells to planar and back instead); at both
+//!   levels the push's blend broadcasts each cell's `1 - w` by a lane permute for the same
+//!   reason.
 //!   These kernels use pulp's safe intrinsic wrappers, inside the dispatched code.
 //! * **Only what the target needs.** The pull is complete (every readable pixel counts at
 //!   the top, so no exact shortcut exists there), but the push computes each level only
