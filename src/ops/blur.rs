@@ -67,7 +67,7 @@ use pulp::{Arch, WithSimd};
 
 use super::blur_lanes::{Lanes, LanesFn, W16, with_lanes};
 
-use super::{DEFAULT_COLOR, OpFrame, Rect, clamp_premultiplied};
+use super::{DEFAULT_COLOR, OpFrame, Rect, clamp_premultiplied, slot};
 use crate::image::ImageViewMut;
 
 /// The largest sigma in pixels; larger values are clamped to it.
@@ -298,15 +298,6 @@ struct Scratch {
 thread_local! {
     /// The scratch buffers of this thread (taken for the duration of a call).
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
-}
-
-/// `v` with at least `n` elements (contents unspecified: every loop writes all the elements
-/// it later reads).
-fn slot<T: Copy + Default>(v: &mut Vec<T>, n: usize) -> &mut [T] {
-    if v.len() < n {
-        v.resize(n, T::default());
-    }
-    &mut v[..n]
 }
 
 /// One row of a vertical pass (fast path): the running sum `sum` moves from the row above

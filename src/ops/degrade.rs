@@ -81,7 +81,7 @@ use std::collections::BTreeMap;
 
 use pulp::{Arch, WithSimd};
 
-use super::{OpFrame, clamp_premultiplied, opaque};
+use super::{OpFrame, clamp_premultiplied, opaque, slot};
 use crate::image::ImageViewMut;
 
 /// A run `[start, end)` of image columns (or rows) lying in one domain and one world cell.
@@ -652,7 +652,9 @@ impl HInterp<'_> {
 }
 
 /// The reusable buffers of the small-cell path (one set per thread): after the first call
-/// of a given size, it allocates nothing.
+/// of a given size, it allocates nothing. Every loop writes the elements it later reads;
+/// the one exception, the whole vectors of [`blend_small`] past the end of a short row,
+/// computes lanes that are then dropped, never stored.
 #[derive(Default)]
 struct Scratch {
     /// Per group of 4 columns of a cell row: its pair sums (see [`sum_row4`]).
@@ -681,17 +683,6 @@ struct Scratch {
 thread_local! {
     /// The scratch buffers of this thread (taken for the duration of a call).
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
-}
-
-/// `v` with at least `n` elements. The contents are unspecified (they may be a previous
-/// call's): every loop writes the elements it later reads; the one exception, the whole
-/// vectors of [`blend_small`] past the end of a short row, computes lanes that are then
-/// dropped, never stored.
-fn slot<T: Copy + Default>(v: &mut Vec<T>, n: usize) -> &mut [T] {
-    if v.len() < n {
-        v.resize(n, T::default());
-    }
-    &mut v[..n]
 }
 
 /// Padding (in `u16` lanes) past the last column of the interpolated rows: a blend reads

@@ -56,6 +56,7 @@ use pulp::{Arch, WithSimd};
 
 use super::{
     OpFrame, Rect, check_masks, clamp_premultiplied, mask_bbox, mask_bbox_in, nonzero_span, opaque,
+    slot,
 };
 use crate::image::{AlphaMode, ImageViewMut};
 
@@ -300,16 +301,6 @@ fn coarse_rect(r: Rect, cw: usize, ch: usize) -> Rect {
         y0: (r.y0 >> 1).saturating_sub(1),
         y1: (((r.y1 - 1) >> 1) + 2).min(ch),
     }
-}
-
-/// The first `n` elements of `v`, grown (never shrunk, never cleared) to hold them: the
-/// fast path writes every element it reads, so stale contents never matter.
-#[inline(always)]
-fn slot<T: Copy + Default>(v: &mut Vec<T>, n: usize) -> &mut [T] {
-    if v.len() < n {
-        v.resize(n, T::default());
-    }
-    &mut v[..n]
 }
 
 /// The reusable buffers of the fast path (one set per thread, see [`SCRATCH`]): after the

@@ -258,6 +258,17 @@ impl Rect {
     }
 }
 
+/// The first `n` elements of `v`, grown (never shrunk, never cleared) to hold them: the
+/// kernels' thread scratch only grows. The contents are unspecified (a previous call's);
+/// each user writes the elements it later reads.
+#[inline(always)]
+pub(super) fn slot<T: Copy + Default>(v: &mut Vec<T>, n: usize) -> &mut [T] {
+    if v.len() < n {
+        v.resize(n, T::default());
+    }
+    &mut v[..n]
+}
+
 /// First and one-past-last nonzero index of `m` (`None` if all zero), scanning 64 bytes at a
 /// time (one vector test each), then 8-byte words (the nonzero byte from the word's
 /// trailing or leading zero bits), then the last bytes.
